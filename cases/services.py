@@ -1,0 +1,303 @@
+"""Writes to the case record. Each service takes keyword-only arguments with `actor` first, runs in
+one transaction, checks the current state, and records an audit event."""
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from guardian.shortcuts import assign_perm, remove_perm
+
+from audit.services import audit_record
+
+from .models import (
+    Agency,
+    CINEpisode,
+    CINPlan,
+    Conference,
+    CPPlan,
+    DARiskFlag,
+    Family,
+    FamilyMembership,
+    Person,
+    StepDown,
+    Team,
+    User,
+)
+from .roles import Role, role_group_name
+from .validation import cin_plan_alongside_cp_breaches, cp_plan_breaches
+
+
+def _raise_breaches(breaches: list[Any], field: str) -> None:
+    if breaches:
+        raise ValidationError({field: [str(breach) for breach in breaches]})
+
+
+@transaction.atomic
+def agency_create(*, actor: User | None, name: str, code: str, kind: str) -> Agency:
+    """Create an agency and the group that its object permissions are granted to."""
+    group = Group.objects.create(name=f"agency:{code}")
+    agency = Agency.objects.create(name=name, code=code, kind=kind, group=group)
+    audit_record(actor=actor, action="agency.create", target=agency, details={"kind": kind})
+    return agency
+
+
+@transaction.atomic
+def team_create(*, actor: User | None, agency: Agency, name: str) -> Team:
+    group = Group.objects.create(name=f"team:{agency.code}:{name}")
+    team = Team.objects.create(agency=agency, name=name, group=group)
+    audit_record(actor=actor, action="team.create", target=team, details={"agency": agency.code})
+    return team
+
+
+@transaction.atomic
+def staff_user_create(
+    *,
+    actor: User | None,
+    username: str,
+    password: str | None,
+    role: str,
+    agency: Agency,
+    first_name: str = "",
+    last_name: str = "",
+    email: str = "",
+    teams: Iterable[Team] = (),
+    job_title: str = "",
+) -> User:
+    """Create a member of staff in their role, agency and teams (group memberships follow).
+
+    A partner agency user must belong to a non-council agency; council roles to the council.
+    """
+    if role == Role.PARTNER and agency.kind == Agency.Kind.COUNCIL:
+        raise ValidationError({"agency": "A partner agency user must belong to a partner agency."})
+    if role != Role.PARTNER and role != Role.ADMINISTRATOR and agency.kind != Agency.Kind.COUNCIL:
+        raise ValidationError({"agency": "Council roles belong to the council."})
+    user = User(
+        username=username,
+        role=role,
+        agency=agency,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        job_title=job_title,
+    )
+    if password:
+        user.set_password(password)
+    else:
+        user.set_unusable_password()
+    user.full_clean(exclude=["password"])
+    user.save()
+    user.groups.add(Group.objects.get(name=role_group_name(role)), agency.group)
+    user.groups.add(*(team.group for team in teams))
+    audit_record(actor=actor, action="user.create", target=user, details={"role": role})
+    return user
+
+
+@transaction.atomic
+def family_create(
+    *, actor: User | None, reference: str, address: str = "", postcode: str = "",
+    address_confidential: bool = False, team: Team | None = None,
+) -> Family:
+    """Create a family; with `team`, the family joins that team's caseload."""
+    family = Family(
+        reference=reference,
+        address=address,
+        postcode=postcode,
+        address_confidential=address_confidential,
+    )
+    family.full_clean()
+    family.save()
+    audit_record(actor=actor, action="family.create", target=family)
+    if team is not None:
+        family_access_grant(actor=actor, family=family, group=team.group, reason="team caseload")
+    return family
+
+
+@transaction.atomic
+def person_add_to_family(
+    *, actor: User | None, family: Family, person: Person, abuse_role: str, relationship: str = ""
+) -> FamilyMembership:
+    if person.pk is None:
+        person.full_clean()
+        person.save()
+        audit_record(actor=actor, action="person.create", target=person)
+    membership = FamilyMembership(
+        family=family, person=person, abuse_role=abuse_role, relationship=relationship
+    )
+    membership.full_clean()
+    membership.save()
+    audit_record(
+        actor=actor,
+        action="family.member_add",
+        target=family,
+        details={"person": person.pk, "abuse_role": abuse_role},
+    )
+    return membership
+
+
+@transaction.atomic
+def family_access_grant(*, actor: User | None, family: Family, group: Group, reason: str) -> None:
+    """Let every member of `group` (a team, an agency) see `family`. Never granted to one user."""
+    assign_perm("cases.view_family", group, family)
+    audit_record(
+        actor=actor,
+        action="family.access_grant",
+        target=family,
+        details={"group": group.name, "reason": reason},
+    )
+
+
+@transaction.atomic
+def family_access_revoke(*, actor: User | None, family: Family, group: Group, reason: str) -> None:
+    remove_perm("cases.view_family", group, family)
+    audit_record(
+        actor=actor,
+        action="family.access_revoke",
+        target=family,
+        details={"group": group.name, "reason": reason},
+    )
+
+
+@transaction.atomic
+def episode_open(
+    *, actor: User | None, child: Person, referral_date: dt.date, referral_source: str = "",
+    primary_need: str = "",
+) -> CINEpisode:
+    episode = CINEpisode(
+        child=child,
+        referral_date=referral_date,
+        referral_source=referral_source,
+        primary_need=primary_need,
+    )
+    episode.full_clean()
+    episode.save()
+    audit_record(actor=actor, action="episode.open", target=episode, details={"child": child.pk})
+    return episode
+
+
+@transaction.atomic
+def cp_plan_start(
+    *,
+    actor: User | None,
+    child: Person,
+    episode: CINEpisode,
+    start_date: dt.date,
+    initial_category: str,
+    number_of_previous_cpp: int | None = None,
+    da_at_planning: bool = False,
+    da_source: str = DARiskFlag.Source.CONFERENCE,
+) -> CPPlan:
+    """Start a CP plan (made at an ICPC on `start_date`), optionally with DA recorded as a risk.
+
+    Refuses a plan that would break DfE rules 8935/8940 against the child's other plans.
+    """
+    if episode.child_id != child.pk:
+        raise ValidationError({"episode": "The CIN episode belongs to another child."})
+    # Lock the child's row so two concurrent starts cannot both pass the overlap check.
+    Person.objects.select_for_update().filter(pk=child.pk).first()
+    others = list(CPPlan.objects.filter(child=child).values_list("start_date", "end_date"))
+    _raise_breaches(cp_plan_breaches((start_date, None), others), "start_date")
+    plan = CPPlan(
+        child=child,
+        episode=episode,
+        start_date=start_date,
+        initial_category=initial_category,
+        latest_category=initial_category,
+        number_of_previous_cpp=number_of_previous_cpp,
+    )
+    plan.full_clean()
+    plan.save()
+    Conference.objects.create(
+        child=child,
+        plan=plan,
+        kind=Conference.Kind.INITIAL,
+        held_on=start_date,
+        decision=Conference.Decision.START_PLAN,
+    )
+    if da_at_planning:
+        DARiskFlag.objects.create(
+            plan=plan, recorded_on=start_date, at_planning=True, source=da_source
+        )
+    audit_record(
+        actor=actor,
+        action="cp_plan.start",
+        target=plan,
+        details={"child": child.pk, "da_at_planning": da_at_planning},
+    )
+    return plan
+
+
+@transaction.atomic
+def cp_plan_step_down(
+    *,
+    actor: User | None,
+    plan: CPPlan,
+    decided_on: dt.date,
+    end_date: dt.date | None = None,
+    planned_cin_start: dt.date | None = None,
+) -> StepDown:
+    """Record a review conference's decision to step `plan` down to CIN.
+
+    With `end_date`, the CP plan ends that day and the CIN plan starts on `planned_cin_start`
+    (default: the end date). Without it, the plan stays open until the step-down happens.
+    """
+    plan = CPPlan.objects.select_for_update().get(pk=plan.pk)
+    if hasattr(plan, "step_down"):
+        raise ValidationError("A step-down is already recorded for this plan.")
+    if decided_on <= plan.start_date:
+        raise ValidationError({"decided_on": "8841: the review must fall after the plan started."})
+    conference = Conference.objects.create(
+        child=plan.child,
+        plan=plan,
+        kind=Conference.Kind.REVIEW,
+        held_on=decided_on,
+        decision=Conference.Decision.STEP_DOWN,
+    )
+    cin_plan = None
+    if end_date is not None:
+        _raise_breaches(cp_plan_breaches((plan.start_date, end_date), []), "end_date")
+        plan.end_date = end_date
+        plan.end_reason = CPPlan.EndReason.STEP_DOWN_CIN
+        plan.save(update_fields=["end_date", "end_reason", "updated_at"])
+        cin_start = planned_cin_start or end_date
+        cp_periods = CPPlan.objects.filter(child=plan.child).values_list("start_date", "end_date")
+        _raise_breaches(cin_plan_alongside_cp_breaches((cin_start, None), cp_periods), "planned_cin_start")
+        cin_plan = CINPlan.objects.create(episode=plan.episode, start_date=cin_start)
+    step_down = StepDown.objects.create(
+        plan=plan,
+        decided_on=decided_on,
+        planned_cin_start=planned_cin_start or end_date,
+        conference=conference,
+        cin_plan=cin_plan,
+        source=StepDown.Source.CONFERENCE,
+    )
+    audit_record(
+        actor=actor,
+        action="cp_plan.step_down",
+        target=plan,
+        details={"decided_on": decided_on.isoformat(), "end_date": end_date and end_date.isoformat()},
+    )
+    return step_down
+
+
+@transaction.atomic
+def cp_plan_end(
+    *, actor: User | None, plan: CPPlan, end_date: dt.date, end_reason: str
+) -> CPPlan:
+    plan = CPPlan.objects.select_for_update().get(pk=plan.pk)
+    if plan.end_date is not None:
+        raise ValidationError("This CP plan has already ended.")
+    others = CPPlan.objects.filter(child=plan.child).exclude(pk=plan.pk)
+    _raise_breaches(
+        cp_plan_breaches((plan.start_date, end_date), others.values_list("start_date", "end_date")),
+        "end_date",
+    )
+    plan.end_date = end_date
+    plan.end_reason = end_reason
+    plan.save(update_fields=["end_date", "end_reason", "updated_at"])
+    audit_record(
+        actor=actor, action="cp_plan.end", target=plan, details={"end_date": end_date.isoformat()}
+    )
+    return plan
