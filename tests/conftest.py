@@ -1,11 +1,17 @@
 """Fixtures shared by every app's tests: agencies, a user per role, a family granted to a team."""
 
+import os
+
 import pytest
 
 from cases.models import Agency
 from cases.roles import Role
 
 from .factories import AgencyFactory, FamilyFactory, TeamFactory, UserFactory
+
+# Playwright's sync API keeps an event loop in the test thread; Django then refuses database
+# calls from that thread unless told the test owns the loop. Test-only.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
@@ -68,3 +74,91 @@ def administrator(make_user):
 @pytest.fixture
 def family(db):
     return FamilyFactory()
+
+
+# --- Real browser (Playwright driving Debian's Chromium) -------------------------------------
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium, live_server):
+    """A fresh browser context per test; `page.base_url` is the live server's address."""
+    context = chromium.new_context(base_url=live_server.url)
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def sign_in():
+    """sign_in(page, user, password="correct-horse-battery"): signs in through the real form."""
+
+    def do(page, user, password="correct-horse-battery"):
+        page.goto("/sign-in/")
+        page.get_by_label("Username").fill(user.username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state()
+
+    return do
+
+
+@pytest.fixture
+def axe():
+    """axe(page) -> list of WCAG 2.2 A/AA violations (axe-core from node_modules)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    source = (Path(settings.BASE_DIR) / "node_modules/axe-core/axe.min.js").read_text()
+
+    def run(page):
+        page.add_script_tag(content=source)
+        result = page.evaluate(
+            """async () => await axe.run(document, {runOnly: {type: 'tag', values:
+               ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa']}})"""
+        )
+        return [
+            {"id": v["id"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]]}
+            for v in result["violations"]
+        ]
+
+    return run
+
+
+# --- Real Celery worker (Redis broker, test database) ----------------------------------------
+@pytest.fixture
+def celery_worker_redis(transactional_db):
+    """A real Celery worker thread consuming from Redis, seeing the test database.
+
+    Use with `transactional_db` tests: the worker reads what the test has committed.
+    """
+    from celery.contrib.testing.worker import start_worker
+
+    from config.celery import app
+
+    app.conf.task_always_eager = False
+    with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10) as worker:
+        yield worker
