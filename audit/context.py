@@ -20,7 +20,11 @@ class AuditContext:
     path: str = ""
 
 
-_current: ContextVar[AuditContext] = ContextVar("audit_context", default=AuditContext())
+# AuditContext is a frozen dataclass: sharing the default instance is safe.
+_current: ContextVar[AuditContext] = ContextVar(
+    "audit_context",
+    default=AuditContext(),  # noqa: B039
+)
 
 
 def current_context() -> AuditContext:

@@ -23,7 +23,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        # The log outlives accounts: no database constraint, no cascade (actor_label keeps the name).
+        # The log outlives accounts: no database constraint, no cascade; actor_label keeps the name.
         on_delete=models.DO_NOTHING,
         related_name="+",
         db_constraint=False,

@@ -1,4 +1,4 @@
-"""The one place that writes the audit log. Services call `audit_record`; views call `audit_read`."""
+"""The one place that writes the audit log: services call `audit_record`, views `audit_read`."""
 
 from collections.abc import Iterable, Mapping
 from typing import Any

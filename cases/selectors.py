@@ -36,13 +36,19 @@ def family_detail(*, user: Any, pk: int) -> Family:
     """One family the user may see, with its members and their CP plans; 404 if not visible."""
     from django.shortcuts import get_object_or_404
 
-    plans = CPPlan.objects.select_related("step_down").prefetch_related("da_flags").order_by(
-        "start_date"
+    plans = (
+        CPPlan.objects.select_related("step_down")
+        .prefetch_related("da_flags")
+        .order_by("start_date")
     )
-    memberships = FamilyMembership.objects.select_related("person").prefetch_related(
-        Prefetch("person__cp_plans", queryset=plans)
-    ).order_by("abuse_role", "person__date_of_birth")
-    queryset = Family.objects.visible_to(user).select_related("transition_worker").prefetch_related(
-        Prefetch("memberships", queryset=memberships)
+    memberships = (
+        FamilyMembership.objects.select_related("person")
+        .prefetch_related(Prefetch("person__cp_plans", queryset=plans))
+        .order_by("abuse_role", "person__date_of_birth")
+    )
+    queryset = (
+        Family.objects.visible_to(user)
+        .select_related("transition_worker")
+        .prefetch_related(Prefetch("memberships", queryset=memberships))
     )
     return get_object_or_404(queryset, pk=pk)

@@ -23,7 +23,7 @@ class RuleBreach:
 
 
 def _overlaps(a: Period, b: Period) -> bool:
-    """Half-open periods [start, end): a plan ending on a day and another starting that day touch."""
+    """Half-open periods [start, end): a plan ending on a day and one starting that day touch."""
     a_start, a_end = a
     b_start, b_end = b
     return (a_end is None or b_start < a_end) and (b_end is None or a_start < b_end)
@@ -46,7 +46,9 @@ def cp_plan_breaches(plan: Period, others: Iterable[Period]) -> list[RuleBreach]
     return breaches
 
 
-def cin_plan_alongside_cp_breaches(cin_plan: Period, cp_plans: Iterable[Period]) -> list[RuleBreach]:
+def cin_plan_alongside_cp_breaches(
+    cin_plan: Period, cp_plans: Iterable[Period]
+) -> list[RuleBreach]:
     """4001/4016/4017: a CIN plan does not run alongside a CP plan."""
     return [
         RuleBreach("4001", f"The CIN plan runs alongside the CP plan starting {cp[0]}.")
@@ -68,7 +70,9 @@ def factor_breaches(codes: Sequence[str]) -> list[RuleBreach]:
     """Assessment factors: 21 stands alone; no code twice."""
     breaches: list[RuleBreach] = []
     if NO_FACTORS in codes and len(codes) > 1:
-        breaches.append(RuleBreach("8869", "Factor 21 (no factors) cannot be combined with others."))
+        breaches.append(
+            RuleBreach("8869", "Factor 21 (no factors) cannot be combined with others.")
+        )
     if len(set(codes)) != len(codes):
         breaches.append(RuleBreach("8868", "An assessment factor is recorded more than once."))
     return breaches

@@ -35,9 +35,7 @@ def family_list_view(request: HttpRequest) -> HttpResponse:
     families = family_list(user=request.user, search=search, sort=sort)
     page = Paginator(families, PAGE_SIZE).get_page(request.GET.get("page"))
     audit_read(actor=request.user, targets=page.object_list, action="family.list")
-    return render(
-        request, "cases/family_list.html", {"page": page, "search": search, "sort": sort}
-    )
+    return render(request, "cases/family_list.html", {"page": page, "search": search, "sort": sort})
 
 
 @login_required

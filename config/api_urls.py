@@ -1,4 +1,4 @@
-"""`/api/v1/`: one router; each app registers its viewsets in its `api/urls.py` `register(router)`."""
+"""`/api/v1/`: one router; apps register their viewsets on `router` here."""
 
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView

@@ -3,9 +3,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cases.views import home
+from config.health import healthz
 
 urlpatterns = [
     path("", home, name="home"),
+    path("healthz", healthz, name="healthz"),
     path(
         "sign-in/",
         auth_views.LoginView.as_view(redirect_authenticated_user=True),

@@ -77,7 +77,7 @@ def family(db):
 
 
 # --- Real browser (Playwright driving Debian's Chromium) -------------------------------------
-CHROMIUM = "/usr/bin/chromium"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
     "--disable-gpu",

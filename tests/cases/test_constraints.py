@@ -46,7 +46,10 @@ def test_second_open_plan_for_a_child_is_rejected_by_the_database():
 
 
 def test_episode_closure_before_referral_is_rejected():
-    with pytest.raises(IntegrityError, match="episode_closure_after_referral"), transaction.atomic():
+    with (
+        pytest.raises(IntegrityError, match="episode_closure_after_referral"),
+        transaction.atomic(),
+    ):
         EpisodeFactory(referral_date=D(2023, 5, 1), closure_date=D(2023, 4, 1))
 
 
@@ -54,11 +57,18 @@ def test_service_refuses_a_second_open_plan_with_the_rule_number(manager):
     child = PersonFactory()
     episode = EpisodeFactory(child=child, referral_date=D(2023, 1, 1))
     services.cp_plan_start(
-        actor=manager, child=child, episode=episode, start_date=D(2023, 2, 1), initial_category="NEG"
+        actor=manager,
+        child=child,
+        episode=episode,
+        start_date=D(2023, 2, 1),
+        initial_category="NEG",
     )
     with pytest.raises(ValidationError, match="8935"):
         services.cp_plan_start(
-            actor=manager, child=child, episode=episode, start_date=D(2023, 6, 1),
+            actor=manager,
+            child=child,
+            episode=episode,
+            start_date=D(2023, 6, 1),
             initial_category="NEG",
         )
     assert CPPlan.objects.filter(child=child).count() == 1
@@ -70,7 +80,10 @@ def test_service_refuses_an_overlapping_closed_history(manager):
     CPPlanFactory(episode=episode, start_date=D(2022, 2, 1), end_date=D(2022, 12, 1))
     with pytest.raises(ValidationError, match="8940"):
         services.cp_plan_start(
-            actor=manager, child=child, episode=episode, start_date=D(2022, 6, 1),
+            actor=manager,
+            child=child,
+            episode=episode,
+            start_date=D(2022, 6, 1),
             initial_category="PHY",
         )
 

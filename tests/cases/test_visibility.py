@@ -83,7 +83,9 @@ def test_revoking_access_removes_the_family_for_the_whole_group(families, partne
 
 
 def test_grants_are_recorded_in_the_audit_log(families, police):
-    events = AuditEvent.objects.filter(action="family.access_grant", details__group=police.group.name)
+    events = AuditEvent.objects.filter(
+        action="family.access_grant", details__group=police.group.name
+    )
     assert events.count() == 1
     assert events.get().target_id == str(families["shared"].pk)
 
@@ -94,6 +96,9 @@ def test_audit_log_refuses_updates_and_deletes(families):
 
     with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
         AuditEvent.objects.filter(pk=event.pk).update(action="tampered")
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic(), \
-            connection.cursor() as cursor:
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         cursor.execute("DELETE FROM audit_auditevent WHERE id = %s", [event.pk])

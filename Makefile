@@ -1,0 +1,48 @@
+# Safeguard Transitions: `make run` (demo on SQLite) and `make test` (PostgreSQL, Redis, Chromium).
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.12 || command -v python3.13 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+export UV_PYTHON_DOWNLOADS := never
+export UV_LINK_MODE := copy
+
+.PHONY: install run test lint format bench-census bench-cohort bench-api clean help
+
+help:
+	@echo "make run    - set up and run the app with demo data at http://127.0.0.1:8000"
+	@echo "make test   - set up and run lint, type checks and the whole test suite"
+	@echo "make lint   - ruff and mypy only"
+
+$(BIN)/uv:
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
+		{ echo "Python 3.12+ is needed (found $$($(PYTHON) --version)). Set PYTHON=/path/to/python3.12."; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+
+node_modules/.package-lock.json: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+install: $(BIN)/uv node_modules/.package-lock.json
+	$(BIN)/uv sync --frozen --inexact --quiet
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo
+	./scripts/run-local.sh
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy .
+
+test: lint
+	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || \
+		{ echo "Browser tests need Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)."; exit 1; }
+	$(BIN)/pytest --create-db
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles db.sqlite3 var
