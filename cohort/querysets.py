@@ -1,0 +1,46 @@
+"""Who may see the cohort (ADR 0022). Built on `Family.objects.visible_to(user)`, so a flag is
+never shown to someone who may not see its family, and an unseen flag is a 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from cases.roles import Role
+
+#: Roles that review the cohort as a whole (DOMAIN.md "Roles": IROs review cohort flags,
+#: managers allocate). Transition and social workers see flags of families they can see.
+COHORT_REVIEW_ROLES = frozenset({Role.IRO, Role.MANAGER})
+#: Partner agencies see no flags until sharing scopes say otherwise (issue 5).
+COHORT_ROLES = COHORT_REVIEW_ROLES | {Role.TRANSITION_WORKER, Role.SOCIAL_WORKER}
+
+
+def _role(user: Any) -> str | None:
+    if not (user and user.is_authenticated and user.is_active):
+        return None
+    return getattr(user, "role", None)
+
+
+class CohortFlagQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> CohortFlagQuerySet:
+        """Flags of families `user` may see, for the roles that work with the cohort."""
+        from cases.models import Family
+
+        if _role(user) not in COHORT_ROLES:
+            return self.none()
+        if user.role == Role.MANAGER:
+            return self.all()
+        return self.filter(family__in=Family.objects.visible_to(user))
+
+    def current(self) -> CohortFlagQuerySet:
+        return self.exclude(status__in=["declined", "closed"])
+
+
+class CohortRunQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> CohortRunQuerySet:
+        """Runs (and through them near misses) are for the people who review the cohort."""
+        if _role(user) not in COHORT_REVIEW_ROLES:
+            return self.none()
+        return self.all()
