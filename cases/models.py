@@ -10,7 +10,7 @@ from django.db.models import F, Q
 from guardian.models import GroupObjectPermissionBase
 
 from .codes import CategoryOfAbuse, PrimaryNeed, ReasonForClosure, Sex
-from .querysets import CPPlanQuerySet, FamilyQuerySet, PersonQuerySet
+from .querysets import CPPlanQuerySet, DAIncidentQuerySet, FamilyQuerySet, PersonQuerySet
 from .roles import Role
 
 
@@ -135,6 +135,16 @@ class Person(TimeStamped):
         return name or self.la_child_id or f"Person {self.pk}"
 
 
+class PersonGroupObjectPermission(GroupObjectPermissionBase):
+    """Guardian grants on one person (a person-level sharing agreement), with a real foreign key."""
+
+    content_object = models.ForeignKey(Person, on_delete=models.CASCADE)
+
+    class Meta(GroupObjectPermissionBase.Meta):
+        abstract = False
+        indexes = [models.Index(fields=["group", "permission"], name="cases_pgop_group_perm")]
+
+
 class FamilyMembership(models.Model):
     class AbuseRole(models.TextChoices):
         CHILD = "child", "Child"
@@ -167,7 +177,9 @@ class CINEpisode(TimeStamped):
     primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices, blank=True)
     referral_nfa = models.BooleanField(null=True, blank=True)
     closure_date = models.DateField(null=True, blank=True)
-    reason_for_closure = models.CharField(max_length=3, choices=ReasonForClosure.choices, blank=True)
+    reason_for_closure = models.CharField(
+        max_length=3, choices=ReasonForClosure.choices, blank=True
+    )
 
     class Meta:
         ordering = ["child", "referral_date"]
@@ -191,7 +203,9 @@ class Assessment(TimeStamped):
     class Meta:
         ordering = ["episode", "start_date"]
         constraints = [
-            models.UniqueConstraint(fields=["episode", "start_date"], name="assessment_unique_start"),
+            models.UniqueConstraint(
+                fields=["episode", "start_date"], name="assessment_unique_start"
+            ),
             models.CheckConstraint(
                 condition=Q(authorisation_date__isnull=True)
                 | Q(authorisation_date__gte=F("start_date")),
@@ -378,7 +392,7 @@ class StepDown(TimeStamped):
 
 
 class DARiskFlag(TimeStamped):
-    """Domestic abuse recorded as a risk on a CP plan; `at_planning` when recorded as it was made."""
+    """Domestic abuse recorded as a risk on a CP plan; `at_planning` when recorded as planned."""
 
     class Source(models.TextChoices):
         ASSESSMENT = "assessment", "Assessment factor (3A/3B/3C)"
@@ -401,3 +415,41 @@ class DARiskFlag(TimeStamped):
 
     def __str__(self) -> str:
         return f"DA risk ({self.get_source_display()}) {self.recorded_on:%d %b %Y}"
+
+
+class DAIncident(TimeStamped):
+    """A domestic abuse incident notified by the police (Operation Encompass-style).
+
+    Recorded on the family, so whoever may see the family (its allocated transition worker, the IRO,
+    the team) sees the notification. Written only by `cases.services.da_incident_record`.
+    """
+
+    family = models.ForeignKey(Family, on_delete=models.CASCADE, related_name="da_incidents")
+    occurred_on = models.DateField()
+    summary = models.TextField()
+    police_reference = models.CharField(max_length=40, blank=True)
+    people_involved = models.ManyToManyField(Person, related_name="da_incidents_involved")
+    children_present = models.ManyToManyField(
+        Person, related_name="da_incidents_present", blank=True
+    )
+    reported_by_agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    reported_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = DAIncidentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "DA incident"
+        ordering = ["family", "occurred_on"]
+        constraints = [
+            # One notification per police reference per agency: a resend is not a second incident.
+            models.UniqueConstraint(
+                fields=["reported_by_agency", "police_reference"],
+                condition=~Q(police_reference=""),
+                name="daincident_unique_reference",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"DA incident {self.occurred_on:%d %b %Y}"

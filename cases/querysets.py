@@ -11,11 +11,39 @@ from django.db.models import Exists, OuterRef, Q
 from .roles import Role
 
 if TYPE_CHECKING:
-    from .models import Family
+    from .models import Family  # noqa: F401 (named in a string below)
 
 
 def _can_see_cases(user: Any) -> bool:
-    return bool(user and user.is_authenticated and user.is_active and user.role != Role.ADMINISTRATOR)
+    return bool(
+        user and user.is_authenticated and user.is_active and user.role != Role.ADMINISTRATOR
+    )
+
+
+def _group_grant(permission_model: Any, codename: str, user: Any, subject: str) -> Q:
+    """A guardian grant of `codename` on the outer row to one of `user`'s groups.
+
+    For a partner agency user, a grant that came from sharing agreements counts only while one of
+    them is in force today: expiry is enforced at read time, before the nightly task removes the
+    grant (ADR 0031). A grant made without any agreement (a team caseload) is not dated.
+    """
+    condition = Q(
+        Exists(
+            permission_model.objects.filter(
+                content_object=OuterRef("pk"),
+                group__in=user.groups.all(),
+                permission__codename=codename,
+            )
+        )
+    )
+    if user.role == Role.PARTNER and user.agency_id is not None:
+        from sharing.models import SharingAgreement
+
+        agreements = SharingAgreement.objects.filter(
+            agency_id=user.agency_id, **{subject: OuterRef("pk")}
+        )
+        condition &= Q(Exists(agreements.in_force())) | ~Q(Exists(agreements))
+    return condition
 
 
 class FamilyQuerySet(models.QuerySet["Family"]):
@@ -34,18 +62,9 @@ class FamilyQuerySet(models.QuerySet["Family"]):
             return self.none()
         if user.role == Role.MANAGER:
             return self.all()
-        granted = Exists(
-            FamilyGroupObjectPermission.objects.filter(
-                content_object=OuterRef("pk"),
-                group__in=user.groups.all(),
-                permission__codename="view_family",
-            )
-        )
-        condition = Q(granted)
+        condition = _group_grant(FamilyGroupObjectPermission, "view_family", user, "family")
         if user.role == Role.IRO:
-            condition |= Q(
-                Exists(CPPlan.objects.filter(child__memberships__family=OuterRef("pk")))
-            )
+            condition |= Q(Exists(CPPlan.objects.filter(child__memberships__family=OuterRef("pk"))))
         if user.role == Role.TRANSITION_WORKER:
             condition |= Q(transition_worker=user)
         return self.filter(condition)
@@ -53,19 +72,22 @@ class FamilyQuerySet(models.QuerySet["Family"]):
 
 class PersonQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> PersonQuerySet:
-        """People who belong to a family `user` may see."""
-        from .models import Family, FamilyMembership
+        """People who belong to a family `user` may see, or who were shared with one of their
+        groups on their own (a person-level sharing agreement)."""
+        from .models import Family, FamilyMembership, PersonGroupObjectPermission
 
         if not _can_see_cases(user):
             return self.none()
         if user.role == Role.MANAGER:
             return self.all()
-        return self.filter(
-            Exists(
-                FamilyMembership.objects.filter(
-                    person=OuterRef("pk"), family__in=Family.objects.visible_to(user)
-                )
+        in_visible_family = Exists(
+            FamilyMembership.objects.filter(
+                person=OuterRef("pk"), family__in=Family.objects.visible_to(user)
             )
+        )
+        return self.filter(
+            Q(in_visible_family)
+            | _group_grant(PersonGroupObjectPermission, "view_person", user, "person")
         )
 
     def children(self) -> PersonQuerySet:
@@ -85,4 +107,19 @@ class CPPlanQuerySet(models.QuerySet):
 
     def open_on(self, day: Any) -> CPPlanQuerySet:
         """Plans open on `day`: started on or before it and not ended before it."""
-        return self.filter(start_date__lte=day).filter(Q(end_date__isnull=True) | Q(end_date__gt=day))
+        return self.filter(start_date__lte=day).filter(
+            Q(end_date__isnull=True) | Q(end_date__gt=day)
+        )
+
+
+class DAIncidentQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> DAIncidentQuerySet:
+        """Incidents recorded on families `user` may see (the API narrows partners further to
+        families shared with the `incidents` scope)."""
+        from .models import Family
+
+        if not _can_see_cases(user):
+            return self.none()
+        if user.role == Role.MANAGER:
+            return self.all()
+        return self.filter(family__in=Family.objects.visible_to(user))

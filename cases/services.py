@@ -18,6 +18,7 @@ from .models import (
     CINPlan,
     Conference,
     CPPlan,
+    DAIncident,
     DARiskFlag,
     Family,
     FamilyMembership,
@@ -97,8 +98,13 @@ def staff_user_create(
 
 @transaction.atomic
 def family_create(
-    *, actor: User | None, reference: str, address: str = "", postcode: str = "",
-    address_confidential: bool = False, team: Team | None = None,
+    *,
+    actor: User | None,
+    reference: str,
+    address: str = "",
+    postcode: str = "",
+    address_confidential: bool = False,
+    team: Team | None = None,
 ) -> Family:
     """Create a family; with `team`, the family joins that team's caseload."""
     family = Family(
@@ -161,8 +167,35 @@ def family_access_revoke(*, actor: User | None, family: Family, group: Group, re
 
 
 @transaction.atomic
+def person_access_grant(*, actor: User | None, person: Person, group: Group, reason: str) -> None:
+    """Let every member of `group` see `person` (not their family): a person-level share."""
+    assign_perm("cases.view_person", group, person)
+    audit_record(
+        actor=actor,
+        action="person.access_grant",
+        target=person,
+        details={"group": group.name, "reason": reason},
+    )
+
+
+@transaction.atomic
+def person_access_revoke(*, actor: User | None, person: Person, group: Group, reason: str) -> None:
+    remove_perm("cases.view_person", group, person)
+    audit_record(
+        actor=actor,
+        action="person.access_revoke",
+        target=person,
+        details={"group": group.name, "reason": reason},
+    )
+
+
+@transaction.atomic
 def episode_open(
-    *, actor: User | None, child: Person, referral_date: dt.date, referral_source: str = "",
+    *,
+    actor: User | None,
+    child: Person,
+    referral_date: dt.date,
+    referral_source: str = "",
     primary_need: str = "",
 ) -> CINEpisode:
     episode = CINEpisode(
@@ -263,7 +296,9 @@ def cp_plan_step_down(
         plan.save(update_fields=["end_date", "end_reason", "updated_at"])
         cin_start = planned_cin_start or end_date
         cp_periods = CPPlan.objects.filter(child=plan.child).values_list("start_date", "end_date")
-        _raise_breaches(cin_plan_alongside_cp_breaches((cin_start, None), cp_periods), "planned_cin_start")
+        _raise_breaches(
+            cin_plan_alongside_cp_breaches((cin_start, None), cp_periods), "planned_cin_start"
+        )
         cin_plan = CINPlan.objects.create(episode=plan.episode, start_date=cin_start)
     step_down = StepDown.objects.create(
         plan=plan,
@@ -277,15 +312,16 @@ def cp_plan_step_down(
         actor=actor,
         action="cp_plan.step_down",
         target=plan,
-        details={"decided_on": decided_on.isoformat(), "end_date": end_date and end_date.isoformat()},
+        details={
+            "decided_on": decided_on.isoformat(),
+            "end_date": end_date and end_date.isoformat(),
+        },
     )
     return step_down
 
 
 @transaction.atomic
-def cp_plan_end(
-    *, actor: User | None, plan: CPPlan, end_date: dt.date, end_reason: str
-) -> CPPlan:
+def cp_plan_end(*, actor: User | None, plan: CPPlan, end_date: dt.date, end_reason: str) -> CPPlan:
     plan = CPPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.end_date is not None:
         raise ValidationError("This CP plan has already ended.")
@@ -301,3 +337,74 @@ def cp_plan_end(
         actor=actor, action="cp_plan.end", target=plan, details={"end_date": end_date.isoformat()}
     )
     return plan
+
+
+@transaction.atomic
+def da_incident_record(
+    *,
+    actor: User,
+    family: Family,
+    occurred_on: dt.date,
+    summary: str,
+    people_involved: Iterable[Person],
+    children_present: Iterable[Person] = (),
+    police_reference: str = "",
+    details: dict[str, Any] | None = None,
+) -> DAIncident:
+    """Record a DA incident notified by `actor`'s agency (the police) on `family`.
+
+    Assumes the caller already checked `actor` may notify for this family. People involved and
+    children present must be members of the family; children present must be children. `details`
+    (the API token, the endpoint) goes into the audit event.
+    """
+    from django.utils import timezone
+
+    agency = actor.agency
+    if agency is None:
+        raise ValidationError("Only an agency's account notifies incidents.")
+    involved = list(people_involved)
+    present = list(children_present)
+    member_ids = set(
+        FamilyMembership.objects.filter(family=family).values_list("person_id", flat=True)
+    )
+    errors: dict[str, str] = {}
+    if occurred_on > timezone.localdate():
+        errors["occurred_on"] = "The incident date must be today or in the past."
+    if not summary.strip():
+        errors["summary"] = "Enter a summary of the incident."
+    if not involved:
+        errors["people_involved"] = "Name at least one person involved."
+    elif any(p.pk not in member_ids for p in involved):
+        errors["people_involved"] = "Everyone involved must be a member of the family."
+    if any(p.pk not in member_ids or p.kind != Person.Kind.CHILD for p in present):
+        errors["children_present"] = "Children present must be children in the family."
+    if (
+        police_reference
+        and DAIncident.objects.filter(
+            reported_by_agency=agency, police_reference=police_reference
+        ).exists()
+    ):
+        errors["police_reference"] = "An incident with this police reference is already recorded."
+    if errors:
+        raise ValidationError(errors)
+    incident = DAIncident.objects.create(
+        family=family,
+        occurred_on=occurred_on,
+        summary=summary.strip(),
+        police_reference=police_reference,
+        reported_by_agency=agency,
+        reported_by=actor,
+    )
+    incident.people_involved.set(involved)
+    incident.children_present.set(present)
+    audit_record(
+        actor=actor,
+        action="da_incident.record",
+        target=incident,
+        details={
+            **(details or {}),
+            "people_involved": [p.pk for p in involved],
+            "children_present": [p.pk for p in present],
+        },
+    )
+    return incident

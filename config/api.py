@@ -2,11 +2,33 @@
 
 from typing import Any
 
-from rest_framework import viewsets
+from rest_framework import pagination, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from audit.services import audit_read
+
+
+def api_audit_details(request: Request) -> dict[str, Any]:
+    """Who called and how, for every API audit event: the token (when one was used), the
+    caller's agency, the endpoint and the method. The token names itself via `audit_label()`."""
+    user = request.user
+    agency = getattr(user, "agency", None)
+    token = request.auth
+    return {
+        **(token.audit_label() if hasattr(token, "audit_label") else {"token": None}),
+        "agency": getattr(agency, "code", None),
+        "endpoint": request.path,
+        "method": request.method,
+    }
+
+
+class IdCursorPagination(pagination.CursorPagination):
+    """Cursor pagination in id order: stable under inserts, one indexed range scan per page."""
+
+    ordering = "id"
+    page_size_query_param = "page_size"
+    max_page_size = 200
 
 
 class AuditedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -14,18 +36,23 @@ class AuditedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     Subclasses set `audit_name` (e.g. ``"family"``) and build `get_queryset()` from
     `Model.objects.visible_to(self.request.user)`, so an unseen record is a 404 like a missing one.
-    `audit_details()` adds who-called context (the API helper adds the token and agency).
+    `audit_details()` adds who-called context: by default the token, agency, endpoint and
+    method (`api_audit_details`); extend it with `{**super().audit_details(), ...}`.
     """
 
     audit_name: str = ""
 
     def audit_details(self) -> dict[str, Any]:
-        return {}
+        return api_audit_details(self.request)
+
+    def prepare_rows(self, rows: list[Any]) -> None:
+        """Hook: load per-page extras (e.g. sharing scopes) for `rows` before they are shaped."""
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
         page = self.paginate_queryset(queryset)
         rows = page if page is not None else list(queryset)
+        self.prepare_rows(rows)
         audit_read(
             actor=request.user,
             targets=rows,
@@ -37,6 +64,7 @@ class AuditedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         instance = self.get_object()
+        self.prepare_rows([instance])
         audit_read(
             actor=request.user,
             targets=[instance],

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "interventions",
     "assessments",
     "reporting",
+    "sharing",
 ]
 
 MIDDLEWARE = [
@@ -137,8 +138,11 @@ MEDIA_URL = "/media/"
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        # Token first: an unauthenticated call is then told `401 WWW-Authenticate: Bearer`.
+        "sharing.authentication.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
+    "DEFAULT_THROTTLE_CLASSES": ["sharing.throttling.TokenRateThrottle"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -153,6 +157,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"CategoryOfAbuseEnum": "cases.codes.CategoryOfAbuse"},
 }
 
 # Celery: JSON only, bounded task time, beat schedule kept here (not in the database).
@@ -174,7 +179,18 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "cohort.tasks.cohort_run_nightly",
         "schedule": crontab(hour=COHORT_RUN_HOUR, minute=COHORT_RUN_MINUTE),
     },
+    "sharing-grants-nightly": {
+        "task": "sharing.tasks.sharing_grants_sync_nightly",
+        "schedule": crontab(hour=0, minute=15),
+    },
 }
+
+# API access (sharing app): token lifetimes and the per-token request rate (ADR 0033, 0036).
+# The throttle counts in the default cache: set CACHE_URL to a shared cache (Redis) in production.
+CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
 
 LOGGING = {
     "version": 1,

@@ -1,0 +1,272 @@
+"""Shapes of the case record in the API. Thin: validate and shape; what a partner receives is
+limited by the scopes of the agreements in force (`sharing.scopes`, `ScopedSerializer`)."""
+
+from typing import Any
+
+from rest_framework import serializers
+
+from sharing import scopes
+from sharing.api import ScopedSerializer
+
+from ..models import (
+    CINPlan,
+    Conference,
+    CPPlan,
+    DAIncident,
+    Family,
+    FamilyMembership,
+    Person,
+    StepDown,
+)
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    person = serializers.IntegerField(source="person_id", read_only=True)
+    kind = serializers.CharField(source="person.kind", read_only=True)
+
+    class Meta:
+        model = FamilyMembership
+        fields = ["person", "kind", "abuse_role", "relationship"]
+
+
+class PlanSummarySerializer(serializers.ModelSerializer):
+    child = serializers.IntegerField(source="child_id", read_only=True)
+
+    class Meta:
+        model = CPPlan
+        fields = ["id", "child", "start_date", "end_date", "initial_category", "latest_category"]
+
+
+class CINPlanSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CINPlan
+        fields = ["id", "start_date", "end_date"]
+
+
+class IncidentSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = DAIncident
+        fields = ["id", "occurred_on"]
+
+
+class FamilySerializer(ScopedSerializer, serializers.ModelSerializer):
+    """A shared family. Address and postcode only when not confidential, or with the
+    `confidential_address` scope; plans and incidents with their scopes."""
+
+    always_fields = frozenset(
+        {"id", "reference", "updated_at", "members", "shared_scopes", "address", "postcode"}
+    )
+
+    members = MemberSerializer(many=True, read_only=True, source="memberships")
+    shared_scopes = serializers.SerializerMethodField()
+    cp_plans = PlanSummarySerializer(many=True, required=False, source="family_cp_plans")
+    incidents = IncidentSummarySerializer(many=True, required=False, source="da_incidents")
+    address = serializers.CharField(required=False)
+    postcode = serializers.CharField(required=False)
+    address_confidential = serializers.BooleanField(required=False)
+
+    class Meta:
+        model = Family
+        fields = [
+            "id",
+            "reference",
+            "updated_at",
+            "address",
+            "postcode",
+            "address_confidential",
+            "members",
+            "shared_scopes",
+            "cp_plans",
+            "incidents",
+        ]
+
+    def scope_fields(self, scope_codes: frozenset[str]) -> frozenset[str]:
+        return scopes.family_fields(scope_codes)
+
+    def withheld_fields(self, instance: Any, scope_codes: frozenset[str]) -> frozenset[str]:
+        if instance.address_confidential and scopes.CONFIDENTIAL_ADDRESS.code not in scope_codes:
+            return frozenset({"address", "postcode", "address_confidential"})
+        return frozenset()
+
+    def get_shared_scopes(self, instance: Family) -> list[str]:
+        return sorted(self.context.get("scopes", {}).get(instance.pk, ()))
+
+
+class PersonMembershipSerializer(serializers.ModelSerializer):
+    family = serializers.IntegerField(source="family_id", read_only=True)
+
+    class Meta:
+        model = FamilyMembership
+        fields = ["family", "abuse_role", "relationship"]
+
+
+class PersonSerializer(ScopedSerializer, serializers.ModelSerializer):
+    """A shared person; `families` lists only the families the caller may see."""
+
+    always_fields = frozenset(
+        {
+            "id",
+            "kind",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "la_child_id",
+            "upn",
+            "families",
+            "shared_scopes",
+        }
+    )
+
+    families = PersonMembershipSerializer(many=True, read_only=True, source="visible_memberships")
+    shared_scopes = serializers.SerializerMethodField()
+    cp_plans = PlanSummarySerializer(many=True, required=False)
+    cin_plans = CINPlanSummarySerializer(many=True, required=False, source="person_cin_plans")
+
+    class Meta:
+        model = Person
+        fields = [
+            "id",
+            "kind",
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "sex",
+            "la_child_id",
+            "upn",
+            "families",
+            "shared_scopes",
+            "cp_plans",
+            "cin_plans",
+        ]
+
+    def scope_fields(self, scope_codes: frozenset[str]) -> frozenset[str]:
+        return scopes.person_fields(scope_codes)
+
+    def get_shared_scopes(self, instance: Person) -> list[str]:
+        return sorted(self.context.get("scopes", {}).get(instance.pk, ()))
+
+
+class ConferenceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Conference
+        fields = ["id", "kind", "held_on", "decision"]
+
+
+class StepDownSerializer(serializers.ModelSerializer):
+    cin_plan = CINPlanSummarySerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = StepDown
+        fields = ["decided_on", "planned_cin_start", "source", "cin_plan"]
+
+
+class PlanSerializer(serializers.ModelSerializer):
+    """A CP plan with its conferences and any step-down to CIN."""
+
+    child = serializers.IntegerField(source="child_id", read_only=True)
+    conferences = ConferenceSerializer(many=True, read_only=True)
+    step_down = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CPPlan
+        fields = [
+            "id",
+            "child",
+            "start_date",
+            "end_date",
+            "initial_category",
+            "latest_category",
+            "number_of_previous_cpp",
+            "end_reason",
+            "conferences",
+            "step_down",
+        ]
+
+    def get_step_down(self, plan: CPPlan) -> dict[str, Any] | None:
+        step_down = getattr(plan, "step_down", None)
+        return StepDownSerializer(step_down).data if step_down is not None else None
+
+
+class IncidentSerializer(serializers.ModelSerializer):
+    family = serializers.IntegerField(source="family_id", read_only=True)
+    people_involved: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    children_present: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    reported_by_agency = serializers.CharField(source="reported_by_agency.code", read_only=True)
+
+    class Meta:
+        model = DAIncident
+        fields = [
+            "id",
+            "family",
+            "occurred_on",
+            "summary",
+            "police_reference",
+            "people_involved",
+            "children_present",
+            "reported_by_agency",
+            "created_at",
+        ]
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    """A police notification. `family` and the people must be shared with the caller's agency
+    for incidents; an unshared id is reported exactly like a missing one."""
+
+    family = serializers.PrimaryKeyRelatedField(queryset=Family.objects.none())
+    occurred_on = serializers.DateField()
+    summary = serializers.CharField(max_length=5000)
+    police_reference = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    people_involved: Any = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Person.objects.none(), allow_empty=False
+    )
+    children_present: Any = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=Person.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        families = self.context.get("families", Family.objects.none())
+        people = Person.objects.filter(memberships__family__in=families).distinct()
+        self.fields["family"].queryset = families  # type: ignore[attr-defined]
+        self.fields["people_involved"].child_relation.queryset = people  # type: ignore[attr-defined]
+        self.fields["children_present"].child_relation.queryset = people  # type: ignore[attr-defined]
+
+
+class AgencySummarySerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.CharField()
+
+
+class TokenSummarySerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    prefix = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    client = serializers.CharField(allow_null=True)
+
+
+class ScopeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    label: Any = serializers.CharField()
+    hint = serializers.CharField()
+
+
+class EndpointSerializer(serializers.Serializer):
+    path = serializers.CharField()
+    methods = serializers.ListField(child=serializers.CharField())
+
+
+class MeSerializer(serializers.Serializer):
+    """Who the caller is and what they may do."""
+
+    username = serializers.CharField()
+    name = serializers.CharField()
+    role = serializers.CharField()
+    agency = AgencySummarySerializer(allow_null=True)
+    authentication = serializers.ChoiceField(choices=["token", "session"])
+    token = TokenSummarySerializer(allow_null=True)
+    scopes = ScopeSerializer(many=True)
+    shared = serializers.DictField(child=serializers.IntegerField())
+    endpoints = EndpointSerializer(many=True)

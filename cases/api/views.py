@@ -1,0 +1,302 @@
+"""`/api/v1/` endpoints for the case record. Every queryset starts from `visible_to(user)` (so an
+unshared id is a 404 exactly like a missing one), partners are narrowed to what agreements share
+(`sharing`), and every read and write is audit-logged with the token, agency and endpoint."""
+
+from collections import defaultdict
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import F, Prefetch, QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.api import AuditedReadOnlyViewSet, IdCursorPagination, api_audit_details
+from sharing import scopes
+from sharing.api import (
+    IDEMPOTENCY_PARAMETER,
+    IdempotentCreateMixin,
+    ScopedAutoSchema,
+    SharedScopeMixin,
+    django_errors_to_api,
+)
+from sharing.models import ApiToken
+from sharing.selectors import (
+    agreement_counts,
+    scopes_for_families,
+    scopes_for_people,
+    shared_with_scope,
+)
+
+from ..models import (
+    Agency,
+    CINPlan,
+    Conference,
+    CPPlan,
+    DAIncident,
+    Family,
+    FamilyMembership,
+    Person,
+)
+from ..roles import Role
+from ..services import da_incident_record
+from .filters import FamilyFilter, IncidentFilter, PersonFilter, PlanFilter
+from .serializers import (
+    FamilySerializer,
+    IncidentCreateSerializer,
+    IncidentSerializer,
+    MeSerializer,
+    PersonSerializer,
+    PlanSerializer,
+)
+
+
+class ScopedRowsMixin:
+    """Puts the scopes in force per row (computed once per page) into the serializer context."""
+
+    row_scopes: dict[int, frozenset[str]]
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
+        context["scopes"] = getattr(self, "row_scopes", {})
+        return context
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Families shared with you"),
+    retrieve=extend_schema(summary="One shared family"),
+)
+class FamilyViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
+    """Families the caller may see; the keys sent depend on the agreement's scopes."""
+
+    audit_name = "family"
+    serializer_class = FamilySerializer
+    filterset_class = FamilyFilter
+    pagination_class = IdCursorPagination
+    schema = ScopedAutoSchema()
+
+    def get_queryset(self) -> QuerySet[Family]:
+        members = FamilyMembership.objects.select_related("person").order_by("id")
+        return (
+            Family.objects.visible_to(self.request.user)
+            .prefetch_related(Prefetch("memberships", queryset=members), "da_incidents")
+            .order_by("id")
+        )
+
+    def prepare_rows(self, rows: list[Any]) -> None:
+        self.row_scopes = scopes_for_families(
+            user=self.request.user, family_ids=[r.pk for r in rows]
+        )
+        with_plans = [r.pk for r in rows if scopes.PLANS.code in self.row_scopes[r.pk]]
+        plans_by_family: dict[int, list[CPPlan]] = defaultdict(list)
+        if with_plans:
+            plans = (
+                CPPlan.objects.filter(child__memberships__family_id__in=with_plans)
+                .annotate(family_pk=F("child__memberships__family_id"))
+                .order_by("start_date", "id")
+            )
+            for plan in plans:
+                plans_by_family[plan.family_pk].append(plan)
+        for row in rows:
+            row.family_cp_plans = plans_by_family.get(row.pk, [])
+
+
+@extend_schema_view(
+    list=extend_schema(summary="People shared with you"),
+    retrieve=extend_schema(summary="One shared person"),
+)
+class PersonViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
+    """People in shared families, or shared on their own."""
+
+    audit_name = "person"
+    serializer_class = PersonSerializer
+    filterset_class = PersonFilter
+    pagination_class = IdCursorPagination
+    schema = ScopedAutoSchema()
+
+    def get_queryset(self) -> QuerySet[Person]:
+        user = self.request.user
+        memberships = FamilyMembership.objects.filter(
+            family__in=Family.objects.visible_to(user)
+        ).order_by("id")
+        plans = CPPlan.objects.order_by("start_date", "id")
+        return (
+            Person.objects.visible_to(user)
+            .prefetch_related(
+                Prefetch("memberships", queryset=memberships, to_attr="visible_memberships"),
+                Prefetch("cp_plans", queryset=plans),
+            )
+            .order_by("id")
+        )
+
+    def prepare_rows(self, rows: list[Any]) -> None:
+        self.row_scopes = scopes_for_people(user=self.request.user, person_ids=[r.pk for r in rows])
+        cin_plans: dict[int, list[CINPlan]] = defaultdict(list)
+        with_plans = [r.pk for r in rows if scopes.PLANS.code in self.row_scopes[r.pk]]
+        if with_plans:
+            rows_qs = CINPlan.objects.filter(episode__child_id__in=with_plans).annotate(
+                child_pk=F("episode__child_id")
+            )
+            for plan in rows_qs.order_by("start_date", "id"):
+                cin_plans[plan.child_pk].append(plan)
+        for row in rows:
+            row.person_cin_plans = cin_plans.get(row.pk, [])
+
+
+@extend_schema_view(
+    list=extend_schema(summary="CP plans shared with you (scope: plans)"),
+    retrieve=extend_schema(summary="One CP plan with its conferences and step-down"),
+)
+class PlanViewSet(SharedScopeMixin, AuditedReadOnlyViewSet):
+    """CP plans, conferences and step-downs to CIN, for children shared under `plans`."""
+
+    audit_name = "cp_plan"
+    serializer_class = PlanSerializer
+    filterset_class = PlanFilter
+    pagination_class = IdCursorPagination
+    sharing_scope = scopes.PLANS.code
+    sharing_family_path = None
+    sharing_person_path = "child"
+
+    def get_queryset(self) -> QuerySet[CPPlan]:
+        conferences = Conference.objects.order_by("held_on", "id")
+        return (
+            CPPlan.objects.visible_to(self.request.user)
+            .select_related("step_down__cin_plan")
+            .prefetch_related(Prefetch("conferences", queryset=conferences))
+            .order_by("id")
+        )
+
+
+class NotifiesIncidents(permissions.BasePermission):
+    """Reading needs an authenticated caller; notifying (POST) is for police accounts."""
+
+    message = "Only police accounts notify domestic abuse incidents."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        user: Any = request.user
+        return bool(
+            user.role == Role.PARTNER
+            and user.agency is not None
+            and user.agency.kind == Agency.Kind.POLICE
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(summary="DA incident notifications (scope: incidents)"),
+    retrieve=extend_schema(summary="One DA incident notification"),
+)
+class IncidentViewSet(SharedScopeMixin, IdempotentCreateMixin, AuditedReadOnlyViewSet):
+    """Domestic abuse incidents notified by the police (Operation Encompass-style)."""
+
+    audit_name = "da_incident"
+    serializer_class = IncidentSerializer
+    filterset_class = IncidentFilter
+    pagination_class = IdCursorPagination
+    permission_classes = [permissions.IsAuthenticated, NotifiesIncidents]
+    sharing_scope = scopes.INCIDENTS.code
+
+    def get_queryset(self) -> QuerySet[DAIncident]:
+        return (
+            DAIncident.objects.visible_to(self.request.user)
+            .select_related("reported_by_agency")
+            .prefetch_related("people_involved", "children_present")
+            .order_by("id")
+        )
+
+    @extend_schema(
+        summary="Notify a DA incident",
+        request=IncidentCreateSerializer,
+        responses={201: IncidentSerializer},
+        parameters=[IDEMPOTENCY_PARAMETER],
+    )
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().create(request, *args, **kwargs)
+
+    def perform_idempotent_create(self, request: Request) -> Response:
+        user: Any = request.user
+        families = shared_with_scope(
+            Family.objects.visible_to(user), user=user, scope=self.sharing_scope, family_path="pk"
+        )
+        form = IncidentCreateSerializer(data=request.data, context={"families": families})
+        form.is_valid(raise_exception=True)
+        data = form.validated_data
+        try:
+            incident = da_incident_record(
+                actor=user,
+                family=data["family"],
+                occurred_on=data["occurred_on"],
+                summary=data["summary"],
+                police_reference=data.get("police_reference", ""),
+                people_involved=data["people_involved"],
+                children_present=data.get("children_present", []),
+                details=api_audit_details(request),
+            )
+        except DjangoValidationError as error:
+            raise django_errors_to_api(error) from error
+        incident = self.get_queryset().get(pk=incident.pk)
+        return Response(IncidentSerializer(incident).data, status=status.HTTP_201_CREATED)
+
+
+ENDPOINTS = [
+    ("/api/v1/families/", ["GET"]),
+    ("/api/v1/people/", ["GET"]),
+    ("/api/v1/plans/", ["GET"]),
+    ("/api/v1/incidents/", ["GET"]),
+    ("/api/v1/cohort/flags/", ["GET"]),
+    ("/api/v1/me/", ["GET"]),
+]
+
+
+class MeView(APIView):
+    """Who this token (or session) is, and what it may do."""
+
+    @extend_schema(summary="Who am I, and what may I do", responses={200: MeSerializer})
+    def get(self, request: Request) -> Response:
+        user: Any = request.user
+        token = request.auth if isinstance(request.auth, ApiToken) else None
+        agency = user.agency
+        may_notify = NotifiesIncidents().has_permission(_as_post(request), self)
+        endpoints = [
+            {
+                "path": path,
+                "methods": [*methods, "POST"] if may_notify and "incidents" in path else methods,
+            }
+            for path, methods in ENDPOINTS
+        ]
+        data = {
+            "username": user.get_username(),
+            "name": user.get_full_name() or user.get_username(),
+            "role": user.role,
+            "agency": agency and {"code": agency.code, "name": agency.name, "kind": agency.kind},
+            "authentication": "token" if token else "session",
+            "token": token
+            and {
+                "id": token.pk,
+                "name": token.name,
+                "prefix": token.prefix,
+                "expires_at": token.expires_at,
+                "client": token.client.name if token.client else None,
+            },
+            "scopes": [
+                {"code": s.code, "label": s.label, "hint": s.hint} for s in scopes.all_scopes()
+            ],
+            "shared": agreement_counts(user=user),
+            "endpoints": endpoints,
+        }
+        return Response(MeSerializer(data).data)
+
+
+class _PostProbe:
+    method = "POST"
+
+    def __init__(self, user: Any) -> None:
+        self.user = user
+
+
+def _as_post(request: Request) -> Any:
+    return _PostProbe(request.user)

@@ -1,0 +1,170 @@
+"""API building blocks for shared data: scope filtering for viewsets, scope-limited serializer
+fields, idempotent POSTs, and an OpenAPI schema that says which keys a scope may add.
+
+To put a new endpoint behind a scope (e.g. cohort flags behind ``"cohort"``)::
+
+    class CohortFlagViewSet(SharedScopeMixin, AuditedReadOnlyViewSet):
+        sharing_scope = "cohort"          # and, if the family is not at `family`:
+        sharing_family_path = "family"    # the lookup from the row to its family
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, transaction
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiParameter
+from rest_framework import exceptions, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from .models import IdempotencyKey
+from .selectors import shared_with_scope
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_PARAMETER = OpenApiParameter(
+    name=IDEMPOTENCY_HEADER,
+    type=str,
+    location=OpenApiParameter.HEADER,
+    required=False,
+    description="A unique key per logical request (e.g. a UUID). A retry with the same key and "
+    "body returns the first response instead of creating a duplicate.",
+)
+
+
+class SharedScopeMixin:
+    """Narrows a viewset to rows shared with a partner's agency under `sharing_scope`.
+
+    Hooks `filter_queryset`, which DRF applies to both list and detail (`get_object`), so it works
+    whatever the viewset's own `get_queryset()` does. Council staff are not narrowed.
+    """
+
+    sharing_scope: str = ""
+    sharing_family_path: str | None = "family"
+    sharing_person_path: str | None = None
+
+    def filter_queryset(self, queryset: Any) -> Any:
+        queryset = shared_with_scope(
+            queryset,
+            user=self.request.user,  # type: ignore[attr-defined]
+            scope=self.sharing_scope,
+            family_path=self.sharing_family_path,
+            person_path=self.sharing_person_path,
+        )
+        return super().filter_queryset(queryset)  # type: ignore[misc]
+
+
+class ScopedSerializer(serializers.Serializer):
+    """Drops the keys a record's scopes do not cover.
+
+    `always_fields` are always sent; any other declared field only when one of the record's scopes
+    lists it (`scope_fields(scope_codes)`). The view puts `{pk: frozenset(scopes)}` in the
+    context as ``"scopes"``. `withheld_fields(instance, scope_codes)` can withhold more.
+    """
+
+    always_fields: frozenset[str] = frozenset()
+
+    def scope_fields(self, scope_codes: frozenset[str]) -> frozenset[str]:
+        return frozenset()
+
+    def withheld_fields(self, instance: Any, scope_codes: frozenset[str]) -> frozenset[str]:
+        return frozenset()
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        scope_codes = self.context.get("scopes", {}).get(instance.pk, frozenset())
+        allowed = (self.always_fields | self.scope_fields(scope_codes)) - self.withheld_fields(
+            instance, scope_codes
+        )
+        return {key: value for key, value in data.items() if key in allowed}
+
+
+class ScopedAutoSchema(AutoSchema):
+    """Marks the keys a `ScopedSerializer` may leave out as optional in the response schema."""
+
+    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+        schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
+        base = getattr(serializer, "always_fields", None)
+        if isinstance(serializer, ScopedSerializer) and base is not None and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name in base]
+            if not schema["required"]:
+                del schema["required"]
+        return schema
+
+
+def django_errors_to_api(error: DjangoValidationError) -> exceptions.ValidationError:
+    """A service's Django ValidationError as a DRF 400 with field-level messages."""
+    if hasattr(error, "error_dict"):
+        return exceptions.ValidationError(error.message_dict)
+    return exceptions.ValidationError({"non_field_errors": error.messages})
+
+
+def _request_digest(request: Request) -> str:
+    body = json.dumps(request.data, sort_keys=True, default=str)
+    return hashlib.sha256(f"{request.method} {request.path}\n{body}".encode()).hexdigest()
+
+
+class IdempotentCreateMixin:
+    """`POST` with an `Idempotency-Key` header: the first success is stored with its response;
+    a retry with the same key and body replays it (header ``Idempotent-Replayed: true``); the same
+    key with another body is a 422. Concurrent retries: the unique key lets one win (ADR 0035).
+
+    Subclasses implement `perform_idempotent_create(request) -> Response`.
+    """
+
+    def perform_idempotent_create(self, request: Request) -> Response:
+        raise NotImplementedError
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+        if not key:
+            return self.perform_idempotent_create(request)
+        if len(key) > 200:
+            raise exceptions.ValidationError(
+                {IDEMPOTENCY_HEADER: ["An idempotency key is at most 200 characters."]}
+            )
+        digest = _request_digest(request)
+        user: Any = request.user
+        replay = self._replay(request, key, digest)
+        if replay is not None:
+            return replay
+        try:
+            with transaction.atomic():
+                response = self.perform_idempotent_create(request)
+                if status.is_success(response.status_code):
+                    IdempotencyKey.objects.create(
+                        user=user,
+                        key=key,
+                        method=request.method or "POST",
+                        path=request.path[:300],
+                        request_digest=digest,
+                        response_status=response.status_code,
+                        response_body=response.data,
+                    )
+        except IntegrityError:
+            # Another request with this key committed first: answer as it did.
+            replay = self._replay(request, key, digest)
+            if replay is None:
+                raise
+            return replay
+        return response
+
+    def _replay(self, request: Request, key: str, digest: str) -> Response | None:
+        user: Any = request.user
+        stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+        if stored is None:
+            return None
+        if stored.request_digest != digest:
+            return Response(
+                {"detail": "This Idempotency-Key was already used with a different request."},
+                status=status.HTTP_422_UNPROCESSABLE_ENTITY,
+            )
+        return Response(
+            stored.response_body,
+            status=stored.response_status,
+            headers={"Idempotent-Replayed": "true"},
+        )
