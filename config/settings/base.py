@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "interventions",
     "assessments",
     "reporting",
+    "census",
     "sharing",
 ]
 

@@ -1,0 +1,330 @@
+"""Reading and writing census XML as a stream: memory stays flat whatever the file's size.
+
+Reading: `census_file_check(path)` refuses anything that is not a well-formed census return (one
+clear message) and counts its children; `census_children(path)` then yields one `ChildRecord` per
+`Child`, with raw text values, clearing each element as it goes. Writing: `census_write(...)`
+streams records out with `lxml.etree.xmlfile`, in the element order of the DfE schema.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import IO, Any
+
+from lxml import etree
+
+from .records import (
+    AssessmentRecord,
+    ChildRecord,
+    CINPlanRecord,
+    CPPlanRecord,
+    EpisodeRecord,
+    Header,
+    Section47Record,
+)
+
+
+class CensusFileRefused(Exception):
+    """The file is not a children in need census return; nothing of it was imported."""
+
+
+def _local(tag: Any) -> str:
+    """Tag name without a namespace (some case systems add a default namespace)."""
+    if not isinstance(tag, str):
+        return ""
+    return tag.rsplit("}", 1)[-1]
+
+
+def _text(elem: etree._Element, name: str) -> str | None:
+    for child in elem:
+        if _local(child.tag) == name:
+            text = (child.text or "").strip()
+            return text or None
+    return None
+
+
+def _children(elem: etree._Element, name: str) -> list[etree._Element]:
+    return [child for child in elem if _local(child.tag) == name]
+
+
+def _header(elem: etree._Element) -> Header:
+    details = next((c for c in elem if _local(c.tag) == "CollectionDetails"), None)
+    source = next((c for c in elem if _local(c.tag) == "Source"), None)
+    if details is None or (_text(details, "Collection") or "").upper() != "CIN":
+        raise CensusFileRefused(
+            "This file is not a children in need census return: its header does not name the "
+            "CIN collection."
+        )
+    try:
+        reference_date = dt.date.fromisoformat(_text(details, "ReferenceDate") or "")
+        year = int(_text(details, "Year") or reference_date.year)
+    except ValueError as error:
+        raise CensusFileRefused(
+            "This census return has no valid ReferenceDate in its header."
+        ) from error
+    la_code = (_text(source, "LEA") if source is not None else None) or ""
+    return Header(year=year, reference_date=reference_date, la_code=la_code)
+
+
+def _iter_events(path: str | Path) -> Iterator[tuple[str, etree._Element]]:
+    try:
+        yield from etree.iterparse(
+            str(path),
+            events=("start", "end"),
+            huge_tree=True,
+            resolve_entities=False,
+            no_network=True,
+        )
+    except etree.XMLSyntaxError as error:
+        raise CensusFileRefused(
+            f"This file is not a children in need census return: it is not well-formed XML "
+            f"({error.msg})."
+        ) from error
+    except OSError as error:
+        raise CensusFileRefused(f"The file could not be read: {error}.") from error
+
+
+def _walk(path: str | Path) -> Iterator[Header | etree._Element]:
+    """Yield the header, then each `Child` element (cleared by the caller's next step)."""
+    depth = 0
+    seen_header = False
+    for event, elem in _iter_events(path):
+        if event == "start":
+            depth += 1
+            if depth == 1 and _local(elem.tag) != "Message":
+                raise CensusFileRefused(
+                    "This file is not a children in need census return: it does not start with "
+                    "a census <Message>."
+                )
+            continue
+        depth -= 1
+        name = _local(elem.tag)
+        if depth == 1 and name == "Header":
+            seen_header = True
+            yield _header(elem)
+            elem.clear()
+        elif depth == 2 and name == "Child":
+            if not seen_header:
+                raise CensusFileRefused(
+                    "This file is not a children in need census return: it has no header."
+                )
+            yield elem
+            elem.clear()
+            # Drop the cleared siblings too, or the tree keeps one empty element per child.
+            parent = elem.getparent()
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+    if not seen_header:
+        raise CensusFileRefused(
+            "This file is not a children in need census return: it has no header."
+        )
+
+
+def census_file_check(path: str | Path) -> tuple[Header, int]:
+    """Refuse a file that is not a census return (raises `CensusFileRefused`); count children."""
+    header: Header | None = None
+    count = 0
+    for item in _walk(path):
+        if isinstance(item, Header):
+            header = item
+        else:
+            count += 1
+    if header is None:  # _walk raises first; this keeps the type checker informed
+        raise CensusFileRefused("This census return has no header.")
+    return header, count
+
+
+def census_children(path: str | Path) -> Iterator[ChildRecord]:
+    """Each child of a checked file, as raw text (dates unparsed)."""
+    for item in _walk(path):
+        if not isinstance(item, Header):
+            yield _child(item)
+
+
+def _child(elem: etree._Element) -> ChildRecord:
+    ids = next((c for c in elem if _local(c.tag) == "ChildIdentifiers"), None)
+    chars = next((c for c in elem if _local(c.tag) == "ChildCharacteristics"), None)
+    disabilities: list[str] = []
+    if chars is not None:
+        for group in _children(chars, "Disabilities"):
+            disabilities += [(d.text or "").strip() for d in _children(group, "Disability")]
+
+    def ident(name: str) -> str | None:
+        return _text(ids, name) if ids is not None else None
+
+    return ChildRecord(
+        la_child_id=ident("LAchildID"),
+        upn=ident("UPN"),
+        birth_date=ident("PersonBirthDate"),
+        sex=ident("Sex"),
+        gender_current=ident("GenderCurrent"),
+        ethnicity=_text(chars, "Ethnicity") if chars is not None else None,
+        disabilities=disabilities,
+        episodes=[_episode(e) for e in _children(elem, "CINdetails")],
+    )
+
+
+def _episode(elem: etree._Element) -> EpisodeRecord:
+    return EpisodeRecord(
+        referral=_text(elem, "CINreferralDate"),
+        referral_source=_text(elem, "ReferralSource"),
+        primary_need=_text(elem, "PrimaryNeedCode"),
+        closure=_text(elem, "CINclosureDate"),
+        reason_for_closure=_text(elem, "ReasonForClosure"),
+        icpc=_text(elem, "DateOfInitialCPC"),
+        referral_nfa=_text(elem, "ReferralNFA"),
+        assessments=[
+            AssessmentRecord(
+                start=_text(a, "AssessmentActualStartDate"),
+                authorised=_text(a, "AssessmentAuthorisationDate"),
+                factors=[
+                    (f.text or "").strip()
+                    for group in _children(a, "FactorsIdentifiedAtAssessment")
+                    for f in _children(group, "AssessmentFactors")
+                ],
+            )
+            for a in _children(elem, "Assessments")
+        ],
+        cin_plans=[
+            CINPlanRecord(start=_text(c, "CINPlanStartDate"), end=_text(c, "CINPlanEndDate"))
+            for c in _children(elem, "CINPlanDates")
+        ],
+        section47s=[
+            Section47Record(
+                start=_text(s, "S47ActualStartDate"),
+                icpc_target=_text(s, "InitialCPCtarget"),
+                icpc=_text(s, "DateOfInitialCPC"),
+                icpc_not_required=_text(s, "ICPCnotRequired"),
+            )
+            for s in _children(elem, "Section47")
+        ],
+        cp_plans=[
+            CPPlanRecord(
+                start=_text(p, "CPPstartDate"),
+                end=_text(p, "CPPendDate"),
+                initial_category=_text(p, "InitialCategoryOfAbuse"),
+                latest_category=_text(p, "LatestCategoryOfAbuse"),
+                number_of_previous_cpp=_text(p, "NumberOfPreviousCPP"),
+                reviews=[
+                    (r.text or "").strip()
+                    for group in _children(p, "Reviews")
+                    for r in _children(group, "CPPreviewDate")
+                ],
+            )
+            for p in _children(elem, "ChildProtectionPlans")
+        ],
+    )
+
+
+# --- Writing -----------------------------------------------------------------------------------
+def _value(value: Any) -> str:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _leaf(xf: Any, name: str, value: Any) -> None:
+    if value is None or value == "":
+        return
+    with xf.element(name):
+        xf.write(_value(value))
+
+
+def census_write(
+    out: IO[bytes],
+    *,
+    header: Header,
+    children: Iterable[ChildRecord],
+    sex_element: str = "Sex",
+    software: str = "Safeguard Transitions",
+) -> int:
+    """Write one return. `sex_element` is "Sex" (2024-25 on) or "GenderCurrent" (earlier years).
+
+    Returns the number of children written.
+    """
+    count = 0
+    with etree.xmlfile(out, encoding="utf-8") as xf:
+        xf.write_declaration()
+        with xf.element("Message"):
+            with xf.element("Header"):
+                with xf.element("CollectionDetails"):
+                    _leaf(xf, "Collection", "CIN")
+                    _leaf(xf, "Year", header.year)
+                    _leaf(xf, "ReferenceDate", header.reference_date)
+                with xf.element("Source"):
+                    _leaf(xf, "SourceLevel", "L")
+                    _leaf(xf, "LEA", header.la_code)
+                    _leaf(xf, "SoftwareCode", software)
+                    _leaf(xf, "Release", "1")
+                    _leaf(xf, "SerialNo", "001")
+                    _leaf(xf, "DateTime", f"{header.reference_date.year}-05-01T09:00:00")
+            with xf.element("Children"):
+                for child in children:
+                    _write_child(xf, child, sex_element)
+                    count += 1
+    return count
+
+
+def _write_child(xf: Any, child: ChildRecord, sex_element: str) -> None:
+    with xf.element("Child"):
+        with xf.element("ChildIdentifiers"):
+            _leaf(xf, "LAchildID", child.la_child_id)
+            _leaf(xf, "UPN", child.upn)
+            _leaf(xf, "PersonBirthDate", child.birth_date)
+            if sex_element == "Sex":
+                _leaf(xf, "Sex", child.sex)
+            else:
+                _leaf(xf, "GenderCurrent", child.gender_current)
+        with xf.element("ChildCharacteristics"):
+            _leaf(xf, "Ethnicity", child.ethnicity)
+            if child.disabilities:
+                with xf.element("Disabilities"):
+                    for code in child.disabilities:
+                        _leaf(xf, "Disability", code)
+        for episode in child.episodes:
+            _write_episode(xf, episode)
+
+
+def _write_episode(xf: Any, e: EpisodeRecord) -> None:
+    with xf.element("CINdetails"):
+        _leaf(xf, "CINreferralDate", e.referral)
+        _leaf(xf, "ReferralSource", e.referral_source)
+        _leaf(xf, "PrimaryNeedCode", e.primary_need)
+        _leaf(xf, "CINclosureDate", e.closure)
+        _leaf(xf, "ReasonForClosure", e.reason_for_closure)
+        _leaf(xf, "DateOfInitialCPC", e.icpc)
+        for a in e.assessments:
+            with xf.element("Assessments"):
+                _leaf(xf, "AssessmentActualStartDate", a.start)
+                _leaf(xf, "AssessmentAuthorisationDate", a.authorised)
+                if a.factors:
+                    with xf.element("FactorsIdentifiedAtAssessment"):
+                        for code in a.factors:
+                            _leaf(xf, "AssessmentFactors", code)
+        for c in e.cin_plans:
+            with xf.element("CINPlanDates"):
+                _leaf(xf, "CINPlanStartDate", c.start)
+                _leaf(xf, "CINPlanEndDate", c.end)
+        for s in e.section47s:
+            with xf.element("Section47"):
+                _leaf(xf, "S47ActualStartDate", s.start)
+                _leaf(xf, "InitialCPCtarget", s.icpc_target)
+                _leaf(xf, "DateOfInitialCPC", s.icpc)
+                _leaf(xf, "ICPCnotRequired", s.icpc_not_required)
+        _leaf(xf, "ReferralNFA", e.referral_nfa)
+        for p in e.cp_plans:
+            with xf.element("ChildProtectionPlans"):
+                _leaf(xf, "CPPstartDate", p.start)
+                _leaf(xf, "CPPendDate", p.end)
+                _leaf(xf, "InitialCategoryOfAbuse", p.initial_category)
+                _leaf(xf, "LatestCategoryOfAbuse", p.latest_category)
+                _leaf(xf, "NumberOfPreviousCPP", p.number_of_previous_cpp)
+                if p.reviews:
+                    with xf.element("Reviews"):
+                        for day in p.reviews:
+                            _leaf(xf, "CPPreviewDate", day)
