@@ -1,0 +1,91 @@
+"""Benchmark: import one generated census return of N children into a dedicated PostgreSQL database.
+
+    .venv/bin/python bench/census_import.py [--children 100000] [--database st_census_bench]
+        [--host 127.0.0.1] [--user postgres] [--twice]
+
+Drops and recreates the database (never the test database), migrates it, writes the return with
+the same generator as tests/census/samples (in a child process, so its memory is not counted),
+then imports it in this process and prints children/s, rows/s, wall time and peak RSS
+(`resource.getrusage`; the PostgreSQL server's own memory is not included). `--twice` imports
+the same file again to time an idempotent re-import (nothing written).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--children", type=int, default=100_000)
+    parser.add_argument("--database", default="st_census_bench")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--user", default="postgres")
+    parser.add_argument("--twice", action="store_true")
+    args = parser.parse_args()
+    if args.database.startswith("test_") or args.database == "safeguard_transitions":
+        sys.exit("Refusing to use a test or shared database for the benchmark.")
+
+    psql = ["psql", "-h", args.host, "-U", args.user, "-q", "-d", "postgres", "-c"]
+    subprocess.run([*psql, f"DROP DATABASE IF EXISTS {args.database}"], check=True)
+    subprocess.run([*psql, f"CREATE DATABASE {args.database}"], check=True)
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{args.user}@{args.host}:5432/{args.database}",
+        "DJANGO_SETTINGS_MODULE": "config.settings.local",
+        "DEBUG": "False",  # DEBUG keeps every query in memory
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    python = sys.executable
+    subprocess.run([python, "manage.py", "migrate", "-v0"], cwd=ROOT, env=env, check=True)
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"cin_census_{args.children}.xml"
+        started = time.perf_counter()
+        subprocess.run(
+            [python, "-m", "census.generator", "--children", str(args.children), "--out", str(path)],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        print(
+            f"generated {args.children} children, {path.stat().st_size / 1e6:.1f} MB, "
+            f"in {time.perf_counter() - started:.1f}s"
+        )
+
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from census.services import census_import_files
+
+        runs = 2 if args.twice else 1
+        for run in range(runs):
+            started = time.perf_counter()
+            job = census_import_files(actor=None, paths=[path])
+            wall = time.perf_counter() - started
+            counts = job.counts
+            peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            label = "import" if run == 0 else "re-import"
+            print(
+                f"{label}: {counts['children_read']} children read, "
+                f"{counts['children_imported']} imported, {counts['children_rejected']} rejected; "
+                f"{counts['rows_written']} rows written\n"
+                f"  wall {wall:.1f}s, {counts['children_read'] / wall:,.0f} children/s, "
+                f"{counts['rows_written'] / wall:,.0f} rows/s, peak RSS {peak_mb:.0f} MB"
+            )
+
+
+if __name__ == "__main__":
+    main()
