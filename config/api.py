@@ -2,7 +2,8 @@
 
 from typing import Any
 
-from rest_framework import pagination, viewsets
+import django_filters
+from rest_framework import exceptions, pagination, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -24,11 +25,44 @@ def api_audit_details(request: Request) -> dict[str, Any]:
 
 
 class IdCursorPagination(pagination.CursorPagination):
-    """Cursor pagination in id order: stable under inserts, one indexed range scan per page."""
+    """Cursor pagination in id order: stable under inserts, one indexed range scan per page.
+
+    Strict: a bad `page_size` or `cursor` is a 400 naming the parameter, not silently ignored.
+    """
 
     ordering = "id"
     page_size_query_param = "page_size"
     max_page_size = 200
+
+    def get_page_size(self, request: Request) -> int | None:
+        raw = request.query_params.get(self.page_size_query_param)
+        if raw is None:
+            return self.page_size
+        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {"page_size": [f"Enter a whole number from 1 to {self.max_page_size}."]}
+            )
+        return int(raw)
+
+    def decode_cursor(self, request: Request) -> Any:
+        try:
+            return super().decode_cursor(request)
+        except exceptions.NotFound as error:
+            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from error
+
+
+class StrictFilterSet(django_filters.FilterSet):
+    """A filter given with no usable value (`?open=`, `?open=maybe`) is a 400, not ignored, so a
+    caller never mistakes an unfiltered list for a filtered one."""
+
+    def is_valid(self) -> bool:
+        valid = bool(super().is_valid())
+        cleaned = getattr(self.form, "cleaned_data", {})
+        for name in self.filters:
+            if name in self.data and name in cleaned and cleaned[name] in (None, ""):
+                self.form.add_error(name, "Enter a value, or leave this parameter out.")
+                valid = False
+        return valid
 
 
 class AuditedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -41,6 +75,8 @@ class AuditedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
     """
 
     audit_name: str = ""
+    #: Any path segment reaches the view, so a malformed id is the same JSON 404 as a missing one.
+    lookup_value_regex = "[^/]+"
 
     def audit_details(self) -> dict[str, Any]:
         return api_audit_details(self.request)

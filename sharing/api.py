@@ -17,6 +17,7 @@ from typing import Any
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
 from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import exceptions, serializers, status
 from rest_framework.request import Request
@@ -83,14 +84,35 @@ class ScopedSerializer(serializers.Serializer):
         return {key: value for key, value in data.items() if key in allowed}
 
 
-class ScopedAutoSchema(AutoSchema):
-    """Marks the keys a `ScopedSerializer` may leave out as optional in the response schema."""
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
 
-    def _map_basic_serializer(self, serializer: Any, direction: str) -> dict[str, Any]:
+
+class ApiAutoSchema(AutoSchema):
+    """The project's OpenAPI schema: documents the error answers every endpoint can give (401,
+    404 on details, 400 on bad filters or bodies, 403/422 on writes, 429 when throttled), and marks
+    the keys a `ScopedSerializer` may leave out as optional."""
+
+    def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
+        responses: dict[str, Any] = super()._get_response_bodies(direction)
+        errors: dict[str, Any] = {"401": ErrorSerializer, "429": ErrorSerializer}
+        if self.method == "GET" and "{" in self.path:
+            errors["404"] = ErrorSerializer
+        if self.method == "GET" and self._is_list_view():
+            errors["400"] = OpenApiTypes.OBJECT  # {"field": ["message", ...]}
+        if self.method in {"POST", "PUT", "PATCH"}:
+            errors.update({"400": OpenApiTypes.OBJECT, "403": ErrorSerializer})
+            errors["422"] = ErrorSerializer
+        for code, shape in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(shape, code, direction=direction)
+        return responses
+
+    def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
         schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
-        base = getattr(serializer, "always_fields", None)
-        if isinstance(serializer, ScopedSerializer) and base is not None and "required" in schema:
-            schema["required"] = [name for name in schema["required"] if name in base]
+        always = getattr(serializer, "always_fields", None)
+        if isinstance(serializer, ScopedSerializer) and always is not None and "required" in schema:
+            schema["required"] = [name for name in schema["required"] if name in always]
             if not schema["required"]:
                 del schema["required"]
         return schema

@@ -172,7 +172,7 @@ def sharing_agreement_end(
     if not can_record_sharing(actor):
         raise PermissionDenied("Only managers, social workers and IROs end sharing agreements.")
     agreement = (
-        SharingAgreement.objects.select_for_update()
+        SharingAgreement.objects.select_for_update(of=("self",))
         .select_related("agency__group", "family", "person")
         .get(pk=agreement.pk)
     )
@@ -356,7 +356,11 @@ def api_token_create(
 @transaction.atomic
 def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     """Revoke a token now; later requests with it get 401."""
-    token = ApiToken.objects.select_for_update().select_related("client__agency").get(pk=token.pk)
+    token = (
+        ApiToken.objects.select_for_update(of=("self",))
+        .select_related("client__agency")
+        .get(pk=token.pk)
+    )
     allowed = token.user_id == actor.pk or (
         token.client is not None and can_manage_tokens(actor, token.client.agency)
     )

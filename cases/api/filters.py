@@ -2,11 +2,14 @@
 cannot be used to probe what a scope withholds (a confidential postcode, say)."""
 
 import django_filters
+from django.db.models import QuerySet
+
+from config.api import StrictFilterSet
 
 from ..models import CPPlan, DAIncident, Family, Person
 
 
-class FamilyFilter(django_filters.FilterSet):
+class FamilyFilter(StrictFilterSet):
     reference = django_filters.CharFilter(field_name="reference")
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
@@ -15,7 +18,7 @@ class FamilyFilter(django_filters.FilterSet):
         fields = ["reference", "updated_after"]
 
 
-class PersonFilter(django_filters.FilterSet):
+class PersonFilter(StrictFilterSet):
     family = django_filters.NumberFilter(field_name="memberships__family_id")
     la_child_id = django_filters.CharFilter(field_name="la_child_id")
     kind = django_filters.ChoiceFilter(choices=Person.Kind.choices)
@@ -25,10 +28,13 @@ class PersonFilter(django_filters.FilterSet):
         fields = ["family", "la_child_id", "kind"]
 
 
-class PlanFilter(django_filters.FilterSet):
+class PlanFilter(StrictFilterSet):
     child = django_filters.NumberFilter(field_name="child_id")
     family = django_filters.NumberFilter(field_name="child__memberships__family_id")
-    open = django_filters.BooleanFilter(field_name="end_date", lookup_expr="isnull")
+    # "true"/"false" only (a BooleanFilter would also take "2", "3", "on"...).
+    open = django_filters.ChoiceFilter(
+        choices=[("true", "Open plans"), ("false", "Ended plans")], method="filter_open"
+    )
     started_after = django_filters.DateFilter(field_name="start_date", lookup_expr="gte")
     started_before = django_filters.DateFilter(field_name="start_date", lookup_expr="lte")
 
@@ -36,8 +42,11 @@ class PlanFilter(django_filters.FilterSet):
         model = CPPlan
         fields = ["child", "family", "open", "started_after", "started_before"]
 
+    def filter_open(self, queryset: QuerySet[CPPlan], name: str, value: str) -> QuerySet[CPPlan]:
+        return queryset.filter(end_date__isnull=value == "true")
 
-class IncidentFilter(django_filters.FilterSet):
+
+class IncidentFilter(StrictFilterSet):
     family = django_filters.NumberFilter(field_name="family_id")
     occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
