@@ -117,7 +117,7 @@ def _record_flags(run: CohortRun, actor: User | None) -> None:
     # Existing current flags that gain a child: note it on their history before adding.
     _sql(
         f"""INSERT INTO {t["event"]} (flag_id, from_status, to_status, actor_id, run_id, at, note)
-            SELECT DISTINCT f.id, f.status, f.status, %(actor_id)s, %(run_id)s, %(now)s,
+            SELECT DISTINCT f.id, f.status, f.status, CAST(%(actor_id)s AS BIGINT), %(run_id)s, %(now)s,
                    'Another child in the family now qualifies.'
             FROM {t["result"]} r JOIN {t["flag"]} f ON f.family_id = r.family_id AND {current}
             WHERE {new_plan} AND f.first_run_id <> %(run_id)s""",
@@ -139,7 +139,7 @@ def _record_flags(run: CohortRun, actor: User | None) -> None:
     )
     run.flags_created = _sql(
         f"""INSERT INTO {t["event"]} (flag_id, from_status, to_status, actor_id, run_id, at, note)
-            SELECT f.id, '', 'flagged', %(actor_id)s, %(run_id)s, %(now)s,
+            SELECT f.id, '', 'flagged', CAST(%(actor_id)s AS BIGINT), %(run_id)s, %(now)s,
                    'Flagged: a child meets the transition cohort rule.'
             FROM {t["flag"]} f WHERE f.first_run_id = %(run_id)s""",
         params,

@@ -17,17 +17,20 @@ from tests.factories import (
 )
 
 D = dt.date
+PREVIOUS = (D(2021, 9, 1), D(2022, 3, 1))
+PLAN = (D(2023, 9, 1), None)
+STEP_DOWN_ON = D(2024, 5, 20)
 
 
 def build_case(
     *,
     family=None,
     child=None,
-    previous=(D(2021, 9, 1), D(2022, 3, 1)),
-    plan=(D(2023, 9, 1), None),
+    previous=PREVIOUS,
+    plan=PLAN,
     number_of_previous_cpp=1,
     da="flag",
-    step_down_on=D(2024, 5, 20),
+    step_down_on=STEP_DOWN_ON,
     step_down_source=StepDown.Source.CONFERENCE,
     planned_cin_start=None,
 ):
