@@ -179,6 +179,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "cohort-nightly": {
         "task": "cohort.tasks.cohort_run_nightly",
         "schedule": crontab(hour=COHORT_RUN_HOUR, minute=COHORT_RUN_MINUTE),
+COHORT_RUN_MAX_RETRIES = env.int("COHORT_RUN_MAX_RETRIES", default=3)
+COHORT_RUN_RETRY_BACKOFF_SECONDS = env.int("COHORT_RUN_RETRY_BACKOFF_SECONDS", default=60)
     },
     "sharing-grants-nightly": {
         "task": "sharing.tasks.sharing_grants_sync_nightly",
