@@ -175,12 +175,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 COHORT_RUN_HOUR = env.int("COHORT_RUN_HOUR", default=2)
 COHORT_RUN_MINUTE = env.int("COHORT_RUN_MINUTE", default=0)
+COHORT_RUN_MAX_RETRIES = env.int("COHORT_RUN_MAX_RETRIES", default=3)
+COHORT_RUN_RETRY_BACKOFF_SECONDS = env.int("COHORT_RUN_RETRY_BACKOFF_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "cohort-nightly": {
         "task": "cohort.tasks.cohort_run_nightly",
         "schedule": crontab(hour=COHORT_RUN_HOUR, minute=COHORT_RUN_MINUTE),
-COHORT_RUN_MAX_RETRIES = env.int("COHORT_RUN_MAX_RETRIES", default=3)
-COHORT_RUN_RETRY_BACKOFF_SECONDS = env.int("COHORT_RUN_RETRY_BACKOFF_SECONDS", default=60)
     },
     "sharing-grants-nightly": {
         "task": "sharing.tasks.sharing_grants_sync_nightly",
