@@ -292,6 +292,9 @@ BROKEN: dict[str, tuple[str, Callable[[ChildRecord], None]]] = {
             cin_plans={"end": d(2025, 3, 3)},
         ),
     ),
+    "8810": ("ReasonForClosure", _set(episode={"reason_for_closure": "RC7"})),
+    "4010": ("CINPlanStartDate", _set(cin_plans={"start": d(2025, 4, 10)})),
+    "8510": ("LAchildID", lambda child: None),  # written twice: the second copy is rejected
     "8600": ("CINreferralDate", _set(episode={"referral": d(2025, 4, 7)})),
     "8630": (
         "CINclosureDate",
@@ -309,6 +312,7 @@ BROKEN: dict[str, tuple[str, Callable[[ChildRecord], None]]] = {
     "ST03": ("AssessmentFactors", _set(assessments={"factors": ["ZZ"]})),
     "8869": ("AssessmentFactors", _set(assessments={"factors": ["21", "3A"]})),
     "8898": ("AssessmentFactors", _set(assessments={"factors": ["3A", "3A"]})),
+    "8950Q": ("AssessmentFactors", _set(assessments={"factors": ["3B", "19A"]})),
     "8945Q": ("AssessmentFactors", _set(assessments={"factors": ["3A", "18A"]})),
     "4011": ("CINPlanEndDate", _set(cin_plans={"end": d(2024, 12, 2)})),
     "4013": ("CINPlanEndDate", _set(cin_plans={"end": d(2025, 4, 10)})),
@@ -357,6 +361,8 @@ def broken_children() -> list[ChildRecord]:
         child = _base(f"X{rule}", number)
         mutate(child)
         children.append(child)
+        if rule == "8510":
+            children.append(_base(f"X{rule}", number))
     return children
 
 

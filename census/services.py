@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
+import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -175,11 +177,49 @@ def census_import_files(
     return census_import_run(actor=actor, job=job, paths=paths)
 
 
-def census_report_rows(job: CensusImport) -> list[list[str]]:
-    """The report as CSV rows (header first)."""
-    rows = [["file", "la_child_id", "element", "rule", "severity", "message"]]
-    rows += [
-        [i.file_name, i.la_child_id, i.element, i.rule, i.severity, i.message]
-        for i in job.issues.all().order_by("id")
-    ]
-    return rows
+def census_upload_store(
+    *, actor: Any, uploads: Sequence[Any], families: Any, dry_run: bool
+) -> CensusImport:
+    """Keep uploaded files on the server (MEDIA_ROOT/census/<id>/) and queue their import.
+
+    The worker is dispatched after the transaction commits, so it always finds the job.
+    """
+    from django.conf import settings
+
+    from .tasks import census_import_process
+
+    folder = Path(settings.MEDIA_ROOT) / "census" / uuid.uuid4().hex
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for number, upload in enumerate(uploads):
+        path = folder / f"{number:02d}.xml"
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        paths.append(str(path))
+    families_path = ""
+    if families is not None:
+        families_path = str(folder / "families.csv")
+        with open(families_path, "wb") as out:
+            for chunk in families.chunks():
+                out.write(chunk)
+    with transaction.atomic():
+        job = census_import_create(
+            actor=actor,
+            file_names=[upload.name for upload in uploads],
+            stored_paths=paths,
+            families_path=families_path,
+            dry_run=dry_run,
+        )
+        census_import_process.delay_on_commit(job.pk)
+    return job
+
+
+def census_upload_discard(*, job: CensusImport) -> None:
+    """Delete an import's uploaded files (after it ran)."""
+    for name in [*job.stored_paths, job.families_path]:
+        if name:
+            Path(name).unlink(missing_ok=True)
+    if job.stored_paths:
+        with contextlib.suppress(OSError):
+            Path(job.stored_paths[0]).parent.rmdir()

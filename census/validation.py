@@ -35,6 +35,7 @@ RULES: dict[str, str] = {
     "4180": "Sex must be M, F or U (GenderCurrent 1, 2, 0 or 9)",
     "4220": "Ethnicity missing or invalid",
     "8500": "LA child ID missing",
+    "8510": "More than one child record with the same LA child ID",
     "8520": "Date of birth after the collection period",
     "8540": "Disability missing or invalid",
     "8600": "Referral date missing or after the collection period",

@@ -9,7 +9,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from audit.context import audit_context
 from audit.models import Channel
 from census.models import CensusImport
-from census.services import census_import_files, census_report_rows
+from census.selectors import census_report_rows
+from census.services import census_import_files
 
 
 class Command(BaseCommand):
@@ -40,6 +41,6 @@ class Command(BaseCommand):
         )
         if options["report"]:
             with open(options["report"], "w", newline="") as out:
-                csv.writer(out).writerows(census_report_rows(job))
+                csv.writer(out).writerows(census_report_rows(job=job))
         elif job.issues.exists():
-            csv.writer(sys.stderr).writerows(census_report_rows(job))
+            csv.writer(sys.stderr).writerows(census_report_rows(job=job))
