@@ -96,7 +96,7 @@ def test_nightly_sync_removes_expired_grants_and_grants_started_ones(
     assert AuditEvent.objects.filter(action="family.access_revoke", channel="task").count() == 0
     assert (
         AuditEvent.objects.filter(
-            action="family.access_revoke", details__reason__contains="expired"
+            action="family.access_revoke", details__reason__icontains="expired"
         ).count()
         == 1
     )
