@@ -41,8 +41,9 @@ def manager_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
 
 @manager_required
 def upload_view(request: HttpRequest) -> HttpResponse:
-    form = CensusUploadForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
+    bound = request.method == "POST"
+    form = CensusUploadForm(request.POST if bound else None, request.FILES if bound else None)
+    if bound and form.is_valid():
         job = census_upload_store(
             actor=request.user,
             uploads=form.cleaned_data["returns"],
