@@ -15,7 +15,9 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("families/", include("cases.urls")),
+    path("cohort/", include("cohort.urls")),
     path("census/", include("census.urls")),
+    path("sharing/", include("sharing.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]
