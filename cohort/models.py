@@ -108,6 +108,13 @@ class CohortRunResult(models.Model):
         return dates.full_months_between(self.plan_start, self.plan_end or self.run.as_of)
 
     @property
+    def months_since_previous(self) -> int | None:
+        """Whole months from the previous plan's end to this plan's start."""
+        if self.previous_plan_end is None:
+            return None
+        return dates.full_months_between(self.previous_plan_end, self.plan_start)
+
+    @property
     def step_down_date(self):  # type: ignore[no-untyped-def]
         """When the child steps down: the plan's end if it has ended, else the planned CIN start,
         else the day the step-down was decided."""

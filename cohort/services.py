@@ -117,8 +117,8 @@ def _record_flags(run: CohortRun, actor: User | None) -> None:
     # Existing current flags that gain a child: note it on their history before adding.
     _sql(
         f"""INSERT INTO {t["event"]} (flag_id, from_status, to_status, actor_id, run_id, at, note)
-            SELECT DISTINCT f.id, f.status, f.status, CAST(%(actor_id)s AS BIGINT), %(run_id)s, %(now)s,
-                   'Another child in the family now qualifies.'
+            SELECT DISTINCT f.id, f.status, f.status, CAST(%(actor_id)s AS BIGINT), %(run_id)s,
+                   %(now)s, 'Another child in the family now qualifies.'
             FROM {t["result"]} r JOIN {t["flag"]} f ON f.family_id = r.family_id AND {current}
             WHERE {new_plan} AND f.first_run_id <> %(run_id)s""",
         params,

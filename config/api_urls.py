@@ -5,9 +5,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from cases.api import urls as cases_api
+from cohort.api import urls as cohort_api
 
 router = DefaultRouter()
 cases_api.register(router)
+cohort_api.register(router)
 
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
