@@ -1,6 +1,7 @@
 """Forms for the cohort pages: validation and shaping only; services make the changes."""
 
 from django import forms
+from django.db.models import QuerySet
 
 from cases.models import Team, User
 from cases.roles import Role
@@ -16,7 +17,7 @@ SORT_CHOICES = [
 ]
 
 
-def transition_workers() -> "forms.models.QuerySet[User]":
+def transition_workers() -> QuerySet[User]:
     return User.objects.filter(role=Role.TRANSITION_WORKER, is_active=True).order_by(
         "first_name", "last_name", "id"
     )

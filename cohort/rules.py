@@ -157,7 +157,7 @@ WHERE e.da_flag_id IS NOT NULL OR e.da_assessment_id IS NOT NULL
 """
 
 
-def rule_params(as_of: dt.date, parameters: RuleParameters | None = None) -> dict[str, object]:
+def rule_params(as_of: dt.date, parameters: RuleParameters | None = None) -> dict[str, str | int]:
     parameters = parameters or RuleParameters.from_settings()
     return {
         "as_of": as_of.isoformat(),

@@ -83,7 +83,7 @@ def cohort_list_view(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "query": query,
             "query_prefix": f"{query}&" if query else "",
-            "is_reviewer": request.user.role in COHORT_REVIEW_ROLES,  # type: ignore[union-attr]
+            "is_reviewer": getattr(request.user, "role", None) in COHORT_REVIEW_ROLES,
         },
     )
 
