@@ -20,13 +20,30 @@ from ..models import (
 )
 
 
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
+# The nested shapes below are sent many times per page, so each writes its dict directly (the
+# declared fields still describe it in the OpenAPI schema). Rows come from the viewsets' `.only()`
+# querysets, with `person_kind` annotated on memberships.
+
+
 class MemberSerializer(serializers.ModelSerializer):
     person = serializers.IntegerField(source="person_id", read_only=True)
-    kind = serializers.CharField(source="person.kind", read_only=True)
+    kind = serializers.ChoiceField(choices=Person.Kind.choices, read_only=True)
 
     class Meta:
         model = FamilyMembership
         fields = ["person", "kind", "abuse_role", "relationship"]
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "person": instance.person_id,
+            "kind": instance.person_kind,
+            "abuse_role": instance.abuse_role,
+            "relationship": instance.relationship,
+        }
 
 
 class PlanSummarySerializer(serializers.ModelSerializer):
@@ -35,6 +52,16 @@ class PlanSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = CPPlan
         fields = ["id", "child", "start_date", "end_date", "initial_category", "latest_category"]
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "id": instance.pk,
+            "child": instance.child_id,
+            "start_date": _iso(instance.start_date),
+            "end_date": _iso(instance.end_date),
+            "initial_category": instance.initial_category,
+            "latest_category": instance.latest_category,
+        }
 
 
 class CINPlanSummarySerializer(serializers.ModelSerializer):
@@ -47,6 +74,9 @@ class IncidentSummarySerializer(serializers.ModelSerializer):
     class Meta:
         model = DAIncident
         fields = ["id", "occurred_on"]
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {"id": instance.pk, "occurred_on": _iso(instance.occurred_on)}
 
 
 class FamilySerializer(ScopedSerializer, serializers.ModelSerializer):
@@ -98,6 +128,13 @@ class PersonMembershipSerializer(serializers.ModelSerializer):
     class Meta:
         model = FamilyMembership
         fields = ["family", "abuse_role", "relationship"]
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        return {
+            "family": instance.family_id,
+            "abuse_role": instance.abuse_role,
+            "relationship": instance.relationship,
+        }
 
 
 class PersonSerializer(ScopedSerializer, serializers.ModelSerializer):

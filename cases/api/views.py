@@ -51,6 +51,15 @@ from .serializers import (
     PlanSerializer,
 )
 
+PLAN_SUMMARY_FIELDS = (
+    "id",
+    "child_id",
+    "start_date",
+    "end_date",
+    "initial_category",
+    "latest_category",
+)
+
 
 class ScopedRowsMixin:
     """Puts the scopes in force per row (computed once per page) into the serializer context."""
@@ -76,10 +85,20 @@ class FamilyViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
     pagination_class = IdCursorPagination
 
     def get_queryset(self) -> QuerySet[Family]:
-        members = FamilyMembership.objects.select_related("person").order_by("id")
+        members = (
+            FamilyMembership.objects.annotate(person_kind=F("person__kind"))
+            .only("id", "family_id", "person_id", "abuse_role", "relationship")
+            .order_by("id")
+        )
+        incidents = DAIncident.objects.only("id", "family_id", "occurred_on").order_by(
+            "occurred_on", "id"
+        )
         return (
             Family.objects.visible_to(self.request.user)
-            .prefetch_related(Prefetch("memberships", queryset=members), "da_incidents")
+            .prefetch_related(
+                Prefetch("memberships", queryset=members),
+                Prefetch("da_incidents", queryset=incidents),
+            )
             .order_by("id")
         )
 
@@ -93,6 +112,7 @@ class FamilyViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
             plans = (
                 CPPlan.objects.filter(child__memberships__family_id__in=with_plans)
                 .annotate(family_pk=F("child__memberships__family_id"))
+                .only(*PLAN_SUMMARY_FIELDS)
                 .order_by("start_date", "id")
             )
             for plan in plans:
@@ -115,10 +135,12 @@ class PersonViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
 
     def get_queryset(self) -> QuerySet[Person]:
         user = self.request.user
-        memberships = FamilyMembership.objects.filter(
-            family__in=Family.objects.visible_to(user)
-        ).order_by("id")
-        plans = CPPlan.objects.order_by("start_date", "id")
+        memberships = (
+            FamilyMembership.objects.filter(family__in=Family.objects.visible_to(user))
+            .only("id", "family_id", "person_id", "abuse_role", "relationship")
+            .order_by("id")
+        )
+        plans = CPPlan.objects.only(*PLAN_SUMMARY_FIELDS).order_by("start_date", "id")
         return (
             Person.objects.visible_to(user)
             .prefetch_related(

@@ -1,0 +1,17 @@
+"""Settings for `bench/api.py`: production-like (DEBUG off, persistent connections, real password
+hashing), loopback only, the bench URLconf (adds the plain-Django ceiling views), throttling
+raised so the load generator measures the server, not the limiter."""
+
+from config.settings.base import *  # noqa: F403
+from config.settings.base import env
+
+SECRET_KEY = "bench-only-not-secret-" + "x" * 40
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+ROOT_URLCONF = "bench.urls"
+CONN_MAX_AGE = 60
+API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="1000000/min")
+STORAGES["staticfiles"] = {  # noqa: F405
+    "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+}
+LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
