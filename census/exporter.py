@@ -100,17 +100,21 @@ def _load(person_ids: list[int]) -> Iterator[ChildRecord]:
     ):
         reviews[plan_id].append(held_on)
     cp_plans: dict[int, list[CPPlanRecord]] = defaultdict(list)
-    for p in CPPlan.objects.filter(child_id__in=person_ids).order_by("start_date"):
+    earlier: dict[int, int] = defaultdict(int)
+    for p in CPPlan.objects.filter(child_id__in=person_ids).order_by("child_id", "start_date"):
+        # A plan recorded in our own screens may have no recorded count: our history gives it.
+        previous = p.number_of_previous_cpp
         cp_plans[p.episode_id].append(
             CPPlanRecord(
                 p.start_date,
                 p.end_date,
                 p.initial_category,
                 p.latest_category or p.initial_category,
-                p.number_of_previous_cpp if p.number_of_previous_cpp is not None else 0,
+                previous if previous is not None else earlier[p.child_id],
                 reviews.get(p.pk, []),
             )
         )
+        earlier[p.child_id] += 1
     for pk in person_ids:
         person = people[pk]
         extra = extras.get(pk)

@@ -22,7 +22,9 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
+from psycopg2.extras import execute_values
 
 from cases.codes import DA_FACTORS
 from cases.models import (
@@ -96,6 +98,23 @@ class Stored:
     step_down_plans: set[int]
     da_plans: set[int]
     member_of: dict[int, set[int]]
+
+    _by_child: dict[int, dict[str, list[Any]]] | None = None
+
+    def of_child(self, pid: int) -> dict[str, list[Any]]:
+        """This child's stored rows per table (indexed once per batch, not scanned per child)."""
+        if self._by_child is None:
+            index: dict[int, dict[str, list[Any]]] = defaultdict(lambda: defaultdict(list))
+            child_of = {row["id"]: key[0] for key, row in self.episodes.items()}
+            for row in self.episodes.values():
+                index[row["child_id"]]["episodes"].append(row)
+            for table in ("assessments", "section47s", "cin_plans"):
+                for row in getattr(self, table).values():
+                    index[child_of[row["episode_id"]]][table].append(row)
+            for row in self.cp_plans.values():
+                index[row["child_id"]]["cp_plans"].append(row)
+            self._by_child = index
+        return self._by_child.get(pid) or defaultdict(list)
 
     @classmethod
     def load(cls, la_child_ids: list[str]) -> Stored:
@@ -224,25 +243,20 @@ def _merge(child: ChildRecord, stored: Stored) -> Merged:
     m = Merged(pid=pid)
     if pid is not None:
         ref = stored.episode_referral
-        for (child_id, referral), row in stored.episodes.items():
-            if child_id == pid:
-                m.episodes[referral] = dict(row)
-        episode_ids = {row["id"] for row in m.episodes.values()}
-        for (episode_id, start), row in stored.assessments.items():
-            if episode_id in episode_ids:
-                m.assessments[(ref[episode_id], start)] = {
-                    **row,
-                    "factors": set(stored.factors.get(row["id"], ())),
-                }
-        for (episode_id, start), row in stored.section47s.items():
-            if episode_id in episode_ids:
-                m.section47s[(ref[episode_id], start)] = dict(row)
-        for (child_id, start), row in stored.cp_plans.items():
-            if child_id == pid:
-                m.cp_plans[start] = {**row, "episode": ref[row["episode_id"]]}
-        for (episode_id, start), row in stored.cin_plans.items():
-            if episode_id in episode_ids:
-                m.cin_plans[(ref[episode_id], start)] = dict(row)
+        rows = stored.of_child(pid)
+        for row in rows["episodes"]:
+            m.episodes[row["referral_date"]] = dict(row)
+        for row in rows["assessments"]:
+            m.assessments[(ref[row["episode_id"]], row["start_date"])] = {
+                **row,
+                "factors": set(stored.factors.get(row["id"], ())),
+            }
+        for row in rows["section47s"]:
+            m.section47s[(ref[row["episode_id"]], row["start_date"])] = dict(row)
+        for row in rows["cp_plans"]:
+            m.cp_plans[row["start_date"]] = {**row, "episode": ref[row["episode_id"]]}
+        for row in rows["cin_plans"]:
+            m.cin_plans[(ref[row["episode_id"]], row["start_date"])] = dict(row)
     for e in child.episodes:
         _merge_episode(m, e)
     return m
@@ -354,20 +368,51 @@ def _changed(new: dict[str, Any], old: dict[str, Any] | None, fields: Iterable[s
 
 def _upsert(
     model: Any,
-    rows: list[Any],
-    unique: list[str],
-    update: list[str],
+    columns: list[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    conflict: list[str],
+    update: list[str] | None = None,
+    returning: list[str] | None = None,
     counts: Counts,
     name: str,
-    new_count: int,
-) -> None:
+) -> list[tuple[Any, ...]]:
+    """INSERT ... ON CONFLICT (natural key) DO UPDATE/NOTHING for many rows in one statement.
+
+    The ORM's bulk_create builds a model instance per row; at a million rows that alone takes
+    longer than the database (ADR 0010), so rows go as tuples through psycopg2's execute_values.
+    Table and column names come from the model's metadata. With `returning`, gives back those
+    columns plus whether the row was inserted (PostgreSQL's xmax is 0 for a new row).
+    """
     if not rows:
-        return
-    model.objects.bulk_create(
-        rows, update_conflicts=True, unique_fields=unique, update_fields=update, batch_size=2000
+        return []
+    meta = model._meta
+    stamped = any(f.name == "updated_at" for f in meta.concrete_fields)
+    all_columns = columns + (["created_at", "updated_at"] if stamped else [])
+    template = (
+        "(" + ", ".join(["%s"] * len(columns) + (["now()", "now()"] if stamped else [])) + ")"
     )
-    counts.created[name] += new_count
-    counts.updated[name] += len(rows) - new_count
+    # Identifiers come from model metadata and literals in this module, never from input.
+    sql = f"INSERT INTO {meta.db_table} ({', '.join(all_columns)}) VALUES %s "  # noqa: S608
+    sql += f"ON CONFLICT ({', '.join(conflict)}) "
+    if update:
+        assignments = [*update, *(["updated_at"] if stamped else [])]
+        sql += "DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in assignments)
+    else:
+        sql += "DO NOTHING"
+    if returning:
+        sql += f" RETURNING {', '.join(returning)}, (xmax = 0)"
+    with connection.cursor() as cursor:
+        result = execute_values(
+            cursor.cursor, sql, rows, template=template, page_size=2000, fetch=bool(returning)
+        )
+    if returning:
+        inserted = sum(1 for row in result if row[-1])
+        counts.created[name] += inserted
+        counts.updated[name] += len(result) - inserted
+        return [tuple(row[:-1]) for row in result]
+    counts.created[name] += len(rows)  # DO NOTHING rows were checked absent beforehand
+    return []
 
 
 def write_children(
@@ -376,10 +421,12 @@ def write_children(
     families: dict[str, str] | None,
     counts: Counts,
 ) -> None:
-    """Write what is new or changed for these accepted children. Call inside a transaction."""
+    """Write what is new or changed for these accepted children. Call inside a transaction.
+
+    Each table is one statement; unchanged rows are never sent, so a re-import writes nothing.
+    """
     # People
-    people: list[Person] = []
-    new = 0
+    people = []
     for child, _m in children:
         old = stored.persons.get(child.la_child_id or "")
         row = {
@@ -389,41 +436,61 @@ def write_children(
             "upn": _pick(child.upn, old and old["upn"]) or "",
         }
         if _changed(row, old, row):
-            new += old is None
-            people.append(Person(kind=Person.Kind.CHILD, la_child_id=child.la_child_id, **row))
-    _upsert(
-        Person,
-        people,
-        ["la_child_id"],
-        ["date_of_birth", "sex", "ethnicity", "upn", "updated_at"],
-        counts,
-        "person",
-        new,
+            people.append(
+                (
+                    Person.Kind.CHILD.value,
+                    "",
+                    "",
+                    child.la_child_id,
+                    row["date_of_birth"],
+                    row["sex"],
+                    row["ethnicity"],
+                    row["upn"],
+                )
+            )
+    pid = dict(
+        _upsert(
+            Person,
+            [
+                "kind",
+                "first_name",
+                "last_name",
+                "la_child_id",
+                "date_of_birth",
+                "sex",
+                "ethnicity",
+                "upn",
+            ],
+            people,
+            conflict=["la_child_id"],
+            update=["date_of_birth", "sex", "ethnicity", "upn"],
+            returning=["la_child_id", "id"],
+            counts=counts,
+            name="person",
+        )
     )
-    pid = {p.la_child_id: p.pk for p in people}
     for child, m in children:
         m.pid = m.pid or pid[child.la_child_id]
 
     # Census-only details
-    extras: list[CensusChild] = []
-    new = 0
+    extras = []
     for child, m in children:
-        old = stored.census.get(m.pid)  # type: ignore[arg-type]
+        old = stored.census.get(m.pid)
         row = {
             "gender_current": child.gender_current or (old["gender_current"] if old else ""),
             "disabilities": child.disabilities or (old["disabilities"] if old else []),
         }
         if _changed(row, old, row):
-            new += old is None
-            extras.append(CensusChild(person_id=m.pid, **row))
+            extras.append((m.pid, row["gender_current"], row["disabilities"]))
     _upsert(
         CensusChild,
+        ["person_id", "gender_current", "disabilities"],
         extras,
-        ["person"],
-        ["gender_current", "disabilities"],
-        counts,
-        "census_child",
-        new,
+        conflict=["person_id"],
+        update=["gender_current", "disabilities"],
+        returning=["person_id"],
+        counts=counts,
+        name="census_child",
     )
 
     # Families: the mapped one, or one per child; a child already in a family keeps it.
@@ -431,30 +498,38 @@ def write_children(
     for child, m in children:
         la = child.la_child_id or ""
         if families and la in families:
-            wanted[m.pid] = families[la]  # type: ignore[index]
-        elif not stored.member_of.get(m.pid):  # type: ignore[arg-type]
-            wanted[m.pid] = family_reference_for(la)  # type: ignore[index]
+            wanted[m.pid] = families[la]
+        elif not stored.member_of.get(m.pid):
+            wanted[m.pid] = family_reference_for(la)
     if wanted:
-        references = set(wanted.values())
-        before = Family.objects.filter(reference__in=references).count()
-        Family.objects.bulk_create(
-            [Family(reference=r) for r in sorted(references)], ignore_conflicts=True
-        )
+        references = sorted(set(wanted.values()))
         family_ids = dict(
             Family.objects.filter(reference__in=references).values_list("reference", "id")
         )
-        counts.created["family"] += len(family_ids) - before
-        memberships = [
-            FamilyMembership(
-                family_id=family_ids[ref],
-                person_id=person_id,
-                abuse_role=FamilyMembership.AbuseRole.CHILD,
+        family_ids.update(
+            _upsert(
+                Family,
+                ["reference", "address", "postcode", "address_confidential"],
+                [(r, "", "", False) for r in references if r not in family_ids],
+                conflict=["reference"],
+                update=["reference"],
+                returning=["reference", "id"],
+                counts=counts,
+                name="family",
             )
-            for person_id, ref in wanted.items()
-            if family_ids[ref] not in stored.member_of.get(person_id, ())
-        ]
-        FamilyMembership.objects.bulk_create(memberships, ignore_conflicts=True)
-        counts.created["family_membership"] += len(memberships)
+        )
+        _upsert(
+            FamilyMembership,
+            ["family_id", "person_id", "relationship", "abuse_role"],
+            [
+                (family_ids[ref], person_id, "", FamilyMembership.AbuseRole.CHILD.value)
+                for person_id, ref in wanted.items()
+                if family_ids[ref] not in stored.member_of.get(person_id, ())
+            ],
+            conflict=["family_id", "person_id"],
+            counts=counts,
+            name="family_membership",
+        )
 
     # Episodes
     episode_fields = [
@@ -464,116 +539,107 @@ def write_children(
         "closure_date",
         "reason_for_closure",
     ]
-    episodes: list[CINEpisode] = []
-    new = 0
+    episodes = []
     for _child, m in children:
         for referral, row in m.episodes.items():
-            if not row.get("touched"):
-                continue
-            old = stored.episodes.get((m.pid, referral))  # type: ignore[arg-type]
-            if _changed(row, old, episode_fields):
-                new += old is None
-                episodes.append(
-                    CINEpisode(
-                        child_id=m.pid,
-                        referral_date=referral,
-                        **{f: row[f] for f in episode_fields},
-                    )
-                )
-    _upsert(
-        CINEpisode,
-        episodes,
-        ["child", "referral_date"],
-        [*episode_fields, "updated_at"],
-        counts,
-        "cin_episode",
-        new,
-    )
+            if row.get("touched") and _changed(
+                row, stored.episodes.get((m.pid, referral)), episode_fields
+            ):
+                episodes.append((m.pid, referral, *(row[f] for f in episode_fields)))
     episode_id: dict[tuple[int, dt.date], int] = {k: v["id"] for k, v in stored.episodes.items()}
-    episode_id.update({(e.child_id, e.referral_date): e.pk for e in episodes})
+    for child_id, referral, pk in _upsert(
+        CINEpisode,
+        ["child_id", "referral_date", *episode_fields],
+        episodes,
+        conflict=["child_id", "referral_date"],
+        update=episode_fields,
+        returning=["child_id", "referral_date", "id"],
+        counts=counts,
+        name="cin_episode",
+    ):
+        episode_id[(child_id, referral)] = pk
 
-    # Assessments and their factors, section 47 enquiries, CIN plans (all keyed on the episode)
-    assessments: list[Assessment] = []
-    section47s: list[Section47Enquiry] = []
-    cin_plans: list[CINPlan] = []
-    new_a = new_s = new_c = 0
+    # Assessments, section 47 enquiries, CIN plans (all keyed on the episode)
+    s47_fields = ["icpc_target_date", "icpc_date", "icpc_not_required"]
+    assessments, section47s, cin_plans = [], [], []
     for _child, m in children:
         for (referral, start), row in m.assessments.items():
-            eid = episode_id[(m.pid, referral)]  # type: ignore[index]
+            eid = episode_id[(m.pid, referral)]
             old = stored.assessments.get((eid, start))
             if row.get("touched") and _changed(row, old, ["authorisation_date"]):
-                new_a += old is None
-                assessments.append(
-                    Assessment(
-                        episode_id=eid,
-                        start_date=start,
-                        authorisation_date=row["authorisation_date"],
-                    )
-                )
+                assessments.append((eid, start, row["authorisation_date"]))
         for (referral, start), row in m.section47s.items():
-            eid = episode_id[(m.pid, referral)]  # type: ignore[index]
+            eid = episode_id[(m.pid, referral)]
             old = stored.section47s.get((eid, start))
-            fields_ = ["icpc_target_date", "icpc_date", "icpc_not_required"]
-            if row.get("touched") and _changed(row, old, fields_):
-                new_s += old is None
-                section47s.append(
-                    Section47Enquiry(
-                        episode_id=eid, start_date=start, **{f: row[f] for f in fields_}
-                    )
-                )
+            if row.get("touched") and _changed(row, old, s47_fields):
+                section47s.append((eid, start, *(row[f] for f in s47_fields)))
         for referral, start in m.touched_cin:
             row = m.cin_plans[(referral, start)]
-            eid = episode_id[(m.pid, referral)]  # type: ignore[index]
-            old = stored.cin_plans.get((eid, start))
-            if _changed(row, old, ["end_date"]):
-                new_c += old is None
-                cin_plans.append(
-                    CINPlan(episode_id=eid, start_date=start, end_date=row["end_date"])
-                )
-    _upsert(
+            eid = episode_id[(m.pid, referral)]
+            if _changed(row, stored.cin_plans.get((eid, start)), ["end_date"]):
+                cin_plans.append((eid, start, row["end_date"]))
+    assessment_id = {k: v["id"] for k, v in stored.assessments.items()}
+    for eid, start, pk in _upsert(
         Assessment,
+        ["episode_id", "start_date", "authorisation_date"],
         assessments,
-        ["episode", "start_date"],
-        ["authorisation_date", "updated_at"],
-        counts,
-        "assessment",
-        new_a,
-    )
+        conflict=["episode_id", "start_date"],
+        update=["authorisation_date"],
+        returning=["episode_id", "start_date", "id"],
+        counts=counts,
+        name="assessment",
+    ):
+        assessment_id[(eid, start)] = pk
     _upsert(
         Section47Enquiry,
+        ["episode_id", "start_date", *s47_fields],
         section47s,
-        ["episode", "start_date"],
-        ["icpc_target_date", "icpc_date", "icpc_not_required", "updated_at"],
-        counts,
-        "section47",
-        new_s,
+        conflict=["episode_id", "start_date"],
+        update=s47_fields,
+        returning=["id"],
+        counts=counts,
+        name="section47",
     )
-    _upsert(
-        CINPlan,
-        cin_plans,
-        ["episode", "start_date"],
-        ["end_date", "updated_at"],
-        counts,
-        "cin_plan",
-        new_c,
-    )
-    assessment_id = {k: v["id"] for k, v in stored.assessments.items()}
-    assessment_id.update({(a.episode_id, a.start_date): a.pk for a in assessments})
     cin_plan_id = {k: v["id"] for k, v in stored.cin_plans.items()}
-    cin_plan_id.update({(c.episode_id, c.start_date): c.pk for c in cin_plans})
+    for eid, start, pk in _upsert(
+        CINPlan,
+        ["episode_id", "start_date", "end_date"],
+        cin_plans,
+        conflict=["episode_id", "start_date"],
+        update=["end_date"],
+        returning=["episode_id", "start_date", "id"],
+        counts=counts,
+        name="cin_plan",
+    ):
+        cin_plan_id[(eid, start)] = pk
 
-    factor_rows: list[AssessmentFactor] = []
+    # Factors: a return that lists an assessment's factors states all of them (a corrected
+    # return replaces them); one that lists none leaves the stored ones alone.
+    factor_rows: list[tuple[Any, ...]] = []
+    stale: list[tuple[int, str]] = []
     for _child, m in children:
         for (referral, start), row in m.assessments.items():
-            aid = assessment_id[(episode_id[(m.pid, referral)], start)]  # type: ignore[index]
+            aid = assessment_id[(episode_id[(m.pid, referral)], start)]
             have = stored.factors.get(aid, set())
-            factor_rows += [
-                AssessmentFactor(assessment_id=aid, code=c) for c in sorted(row["factors"] - have)
-            ]
-    AssessmentFactor.objects.bulk_create(factor_rows, ignore_conflicts=True, batch_size=5000)
-    counts.created["assessment_factor"] += len(factor_rows)
+            factor_rows += [(aid, code) for code in sorted(row["factors"] - have)]
+            stale += [(aid, code) for code in sorted(have - row["factors"])]
+    if stale:
+        condition = Q()
+        for aid, code in stale:
+            condition |= Q(assessment_id=aid, code=code)
+        AssessmentFactor.objects.filter(condition).delete()
+        counts.updated["assessment_factor_removed"] += len(stale)
+    _upsert(
+        AssessmentFactor,
+        ["assessment_id", "code"],
+        factor_rows,
+        conflict=["assessment_id", "code"],
+        counts=counts,
+        name="assessment_factor",
+    )
 
-    # CP plans: ordered by child and start, so a plan's end is written before the next one opens.
+    # CP plans: ordered by child and start, so a plan's end is written before the next one opens
+    # (PostgreSQL checks "one open plan" and "no overlap" row by row).
     cp_fields = [
         "episode_id",
         "end_date",
@@ -582,68 +648,66 @@ def write_children(
         "number_of_previous_cpp",
         "end_reason",
     ]
-    plans: list[CPPlan] = []
-    new = 0
+    plans = []
     step_downs: list[tuple[int, dt.date, dict[str, Any], tuple[dt.date, dt.date]]] = []
-    for _child, m in sorted(children, key=lambda item: item[1].pid or 0):
+    for _child, m in sorted(children, key=lambda item: item[1].pid):
         for start in sorted(m.cp_plans):
             row = m.cp_plans[start]
-            row["episode_id"] = episode_id[(m.pid, row["episode"])]  # type: ignore[index]
+            row["episode_id"] = episode_id[(m.pid, row["episode"])]
             link = _step_down_cin(m, row)
             if link and not row["end_reason"]:
-                row["end_reason"] = CPPlan.EndReason.STEP_DOWN_CIN
+                row["end_reason"] = CPPlan.EndReason.STEP_DOWN_CIN.value
             if link:
-                step_downs.append((m.pid, start, row, link))  # type: ignore[arg-type]
-            old = stored.cp_plans.get((m.pid, start))  # type: ignore[arg-type]
-            if (
-                start in m.touched_cp or row["end_reason"] != (old or {}).get("end_reason")
-            ) and _changed(row, old, cp_fields):
-                new += old is None
-                plans.append(
-                    CPPlan(child_id=m.pid, start_date=start, **{f: row[f] for f in cp_fields})
-                )
-    _upsert(
-        CPPlan,
-        plans,
-        ["child", "start_date"],
-        [*cp_fields[:-1], "end_reason", "updated_at"],
-        counts,
-        "cp_plan",
-        new,
-    )
+                step_downs.append((m.pid, start, row, link))
+            old = stored.cp_plans.get((m.pid, start))
+            touched = start in m.touched_cp or row["end_reason"] != (old or {}).get("end_reason")
+            if touched and _changed(row, old, cp_fields):
+                plans.append((m.pid, start, *(row[f] for f in cp_fields)))
     plan_id = {k: v["id"] for k, v in stored.cp_plans.items()}
-    plan_id.update({(p.child_id, p.start_date): p.pk for p in plans})
+    for child_id, start, pk in _upsert(
+        CPPlan,
+        ["child_id", "start_date", *cp_fields],
+        plans,
+        conflict=["child_id", "start_date"],
+        update=cp_fields,
+        returning=["child_id", "start_date", "id"],
+        counts=counts,
+        name="cp_plan",
+    ):
+        plan_id[(child_id, start)] = pk
 
     # Conferences (ICPC at the plan start, a review for each CPPreviewDate), never overwritten:
     # a decision recorded in our own screens outranks "not recorded" from the census.
-    conferences: list[Conference] = []
+    conferences = []
     for _child, m in children:
         for start in m.touched_cp:
-            pk = plan_id[(m.pid, start)]  # type: ignore[index]
+            pk = plan_id[(m.pid, start)]
             days = [(Conference.Kind.INITIAL, start, Conference.Decision.START_PLAN)] + [
                 (Conference.Kind.REVIEW, day, Conference.Decision.NOT_RECORDED)
                 for day in m.reviews[start]
             ]
             for kind, day, decision in days:
                 if (m.pid, kind, day) not in stored.conferences:
-                    conferences.append(
-                        Conference(
-                            child_id=m.pid, plan_id=pk, kind=kind, held_on=day, decision=decision
-                        )
-                    )
-    Conference.objects.bulk_create(conferences, ignore_conflicts=True, batch_size=5000)
-    counts.created["conference"] += len(conferences)
+                    conferences.append((m.pid, pk, kind.value, day, decision.value, ""))
+    _upsert(
+        Conference,
+        ["child_id", "plan_id", "kind", "held_on", "decision", "notes"],
+        conferences,
+        conflict=["child_id", "kind", "held_on"],
+        counts=counts,
+        name="conference",
+    )
 
     # DA at planning, from the assessment factors (the cohort rule reads these flags).
-    flags: list[DARiskFlag] = []
+    flags = []
     for _child, m in children:
         for start, row in m.cp_plans.items():
-            pk = plan_id[(m.pid, start)]  # type: ignore[index]
+            pk = plan_id[(m.pid, start)]
             if pk in stored.da_plans:
                 continue
             found = _da_assessment(m, row)
             if found:
-                aid = assessment_id[(episode_id[(m.pid, found[0])], found[1])]  # type: ignore[index]
+                aid = assessment_id[(episode_id[(m.pid, found[0])], found[1])]
                 flags.append(
                     DARiskFlag(
                         plan_id=pk,
@@ -653,6 +717,7 @@ def write_children(
                         assessment_id=aid,
                     )
                 )
+    # No natural key to conflict on: absence was checked against the stored flags above.
     DARiskFlag.objects.bulk_create(flags, batch_size=5000)
     counts.created["da_risk_flag"] += len(flags)
 
@@ -660,19 +725,27 @@ def write_children(
     rows = []
     for child_pid, start, row, (referral, cin_start) in step_downs:
         pk = plan_id[(child_pid, start)]
-        if pk in stored.step_down_plans:
-            continue
-        rows.append(
-            StepDown(
-                plan_id=pk,
-                decided_on=row["end_date"],
-                planned_cin_start=cin_start,
-                cin_plan_id=cin_plan_id[(episode_id[(child_pid, referral)], cin_start)],
-                source=StepDown.Source.CENSUS,
-            )
-        )
-    StepDown.objects.bulk_create(rows, ignore_conflicts=True, batch_size=5000)
-    counts.created["step_down"] += len(rows)
+        if pk not in stored.step_down_plans:
+            cin_pk = cin_plan_id[(episode_id[(child_pid, referral)], cin_start)]
+            rows.append((pk, row["end_date"], cin_start, cin_pk, StepDown.Source.CENSUS.value))
+    _upsert(
+        StepDown,
+        ["plan_id", "decided_on", "planned_cin_start", "cin_plan_id", "source"],
+        rows,
+        conflict=["plan_id"],
+        counts=counts,
+        name="step_down",
+    )
+
+
+def _relax_commit() -> None:
+    """Do not wait for the WAL flush at each batch's commit (ADR 0010).
+
+    A crash can lose the last batches written, never corrupt them, and an import is idempotent:
+    running it again completes it. Applies to this transaction only.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def batch_import(
@@ -714,6 +787,7 @@ def batch_import(
     before = (dict(counts.created), dict(counts.updated))
     try:
         with transaction.atomic():
+            _relax_commit()
             write_children(accepted, stored, families, counts)
             if dry_run:
                 transaction.set_rollback(True)

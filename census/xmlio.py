@@ -32,9 +32,9 @@ class CensusFileRefused(Exception):
 
 def _local(tag: Any) -> str:
     """Tag name without a namespace (some case systems add a default namespace)."""
-    if not isinstance(tag, str):
-        return ""
-    return tag.rsplit("}", 1)[-1]
+    if tag.__class__ is not str:
+        return ""  # a comment or processing instruction
+    return tag if tag[:1] != "{" else tag.rsplit("}", 1)[-1]
 
 
 def _text(elem: etree._Element, name: str) -> str | None:
@@ -70,9 +70,11 @@ def _header(elem: etree._Element) -> Header:
 
 def _iter_events(path: str | Path) -> Iterator[tuple[str, etree._Element]]:
     try:
+        # Only Header and Child reach Python; lxml skips every other event in C.
         yield from etree.iterparse(
             str(path),
-            events=("start", "end"),
+            events=("end",),
+            tag=("{*}Header", "{*}Child"),
             huge_tree=True,
             resolve_entities=False,
             no_network=True,
@@ -88,24 +90,25 @@ def _iter_events(path: str | Path) -> Iterator[tuple[str, etree._Element]]:
 
 def _walk(path: str | Path) -> Iterator[Header | etree._Element]:
     """Yield the header, then each `Child` element (cleared by the caller's next step)."""
-    depth = 0
     seen_header = False
-    for event, elem in _iter_events(path):
-        if event == "start":
-            depth += 1
-            if depth == 1 and _local(elem.tag) != "Message":
+    root_checked = False
+    for _event, elem in _iter_events(path):
+        if not root_checked:
+            if _local(elem.getroottree().getroot().tag) != "Message":
                 raise CensusFileRefused(
                     "This file is not a children in need census return: it does not start with "
                     "a census <Message>."
                 )
+            root_checked = True
+        parent = elem.getparent()
+        if parent is None:
             continue
-        depth -= 1
         name = _local(elem.tag)
-        if depth == 1 and name == "Header":
+        if name == "Header" and parent.getparent() is None:
             seen_header = True
             yield _header(elem)
             elem.clear()
-        elif depth == 2 and name == "Child":
+        elif name == "Child" and _local(parent.tag) == "Children":
             if not seen_header:
                 raise CensusFileRefused(
                     "This file is not a children in need census return: it has no header."
@@ -113,10 +116,8 @@ def _walk(path: str | Path) -> Iterator[Header | etree._Element]:
             yield elem
             elem.clear()
             # Drop the cleared siblings too, or the tree keeps one empty element per child.
-            parent = elem.getparent()
-            if parent is not None:
-                while elem.getprevious() is not None:
-                    del parent[0]
+            while elem.getprevious() is not None:
+                del parent[0]
     if not seen_header:
         raise CensusFileRefused(
             "This file is not a children in need census return: it has no header."

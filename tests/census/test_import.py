@@ -265,3 +265,24 @@ def test_a_csv_that_is_not_a_mapping_is_refused(db, tmp_path):
     job = census_import_files(actor=None, paths=[sample(2023)], families_path=str(bad))
     assert job.status == CensusImport.Status.REFUSED
     assert "la_child_id,family_reference" in job.message
+
+
+def test_a_corrected_return_replaces_an_assessments_factors(db, tmp_path):
+    from census.generator import _base, header_for
+    from census.xmlio import census_write
+
+    def write(name, factors):
+        child = _base("F1")
+        child.episodes[0].assessments[0].factors = factors
+        path = tmp_path / name
+        with path.open("wb") as out:
+            census_write(out, header=header_for(2025), children=[child])
+        return path
+
+    census_import_files(actor=None, paths=[write("first.xml", ["3A", "2B"])])
+    assessment = Assessment.objects.get(episode__child__la_child_id="F1")
+    assert sorted(assessment.factors.values_list("code", flat=True)) == ["2B", "3A"]
+    census_import_files(actor=None, paths=[write("second.xml", ["3A", "4A"])])
+    assert sorted(assessment.factors.values_list("code", flat=True)) == ["3A", "4A"]
+    census_import_files(actor=None, paths=[write("third.xml", [])])
+    assert sorted(assessment.factors.values_list("code", flat=True)) == ["3A", "4A"]
