@@ -130,3 +130,29 @@ def test_scope_gates_whole_endpoints(household, police, share, agency_token, as_
     assert client.get("/api/v1/plans/").json()["results"] == []
     assert client.get("/api/v1/incidents/").json()["results"] == []
     assert client.get(f"/api/v1/plans/{household['plan'].pk}/").status_code == 404
+
+
+def test_a_notified_incident_reaches_the_allocated_worker_and_the_iro(
+    household, police, share, agency_token, as_token, transition_worker, iro, staff_token
+):
+    Family.objects.filter(pk=household["family"].pk).update(transition_worker=transition_worker)
+    share(police, ["incidents"], family=household["family"])
+    police_api = as_token(agency_token(police)[0])
+    created = police_api.post(
+        "/api/v1/incidents/",
+        {
+            "family": household["family"].pk,
+            "occurred_on": timezone.localdate().isoformat(),
+            "summary": "Officers attended.",
+            "people_involved": [household["mother"].pk],
+            "children_present": [household["child"].pk],
+        },
+        format="json",
+    ).json()
+    for user in (transition_worker, iro):
+        staff_api = as_token(staff_token(user)[0])
+        family = staff_api.get(f"/api/v1/families/{household['family'].pk}/").json()
+        assert family["incidents"] == [{"id": created["id"], "occurred_on": created["occurred_on"]}]
+        incident = staff_api.get(f"/api/v1/incidents/{created['id']}/").json()
+        assert incident["summary"] == "Officers attended."
+        assert incident["reported_by_agency"] == "police"
