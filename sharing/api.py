@@ -75,8 +75,13 @@ class ScopedSerializer(serializers.Serializer):
     def withheld_fields(self, instance: Any, scope_codes: frozenset[str]) -> frozenset[str]:
         return frozenset()
 
+    def represent(self, instance: Any) -> dict[str, Any]:
+        """Every declared key; override with a direct dict builder on hot paths."""
+        data: dict[str, Any] = super().to_representation(instance)
+        return data
+
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = super().to_representation(instance)
+        data = self.represent(instance)
         scope_codes = self.context.get("scopes", {}).get(instance.pk, frozenset())
         allowed = (self.always_fields | self.scope_fields(scope_codes)) - self.withheld_fields(
             instance, scope_codes

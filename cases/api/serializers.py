@@ -24,6 +24,9 @@ def _iso(day: Any) -> str | None:
     return day.isoformat() if day is not None else None
 
 
+_DATETIME = serializers.DateTimeField()
+
+
 # The nested shapes below are sent many times per page, so each writes its dict directly (the
 # declared fields still describe it in the OpenAPI schema). Rows come from the viewsets' `.only()`
 # querysets, with `person_kind` annotated on memberships.
@@ -120,6 +123,22 @@ class FamilySerializer(ScopedSerializer, serializers.ModelSerializer):
 
     def get_shared_scopes(self, instance: Family) -> list[str]:
         return sorted(self.context.get("scopes", {}).get(instance.pk, ()))
+
+    def represent(self, instance: Any) -> dict[str, Any]:
+        # Hot path (50 families a page): `FamilyViewSet.prepare_rows` has loaded the nested
+        # lists in their final shape, so the row is one dict.
+        return {
+            "id": instance.pk,
+            "reference": instance.reference,
+            "updated_at": _DATETIME.to_representation(instance.updated_at),
+            "address": instance.address,
+            "postcode": instance.postcode,
+            "address_confidential": instance.address_confidential,
+            "members": instance.api_members,
+            "shared_scopes": self.get_shared_scopes(instance),
+            "cp_plans": instance.api_cp_plans,
+            "incidents": instance.api_incidents,
+        }
 
 
 class PersonMembershipSerializer(serializers.ModelSerializer):

@@ -51,6 +51,11 @@ from .serializers import (
     PlanSerializer,
 )
 
+
+def _iso(day: Any) -> str | None:
+    return day.isoformat() if day is not None else None
+
+
 PLAN_SUMMARY_FIELDS = (
     "id",
     "child_id",
@@ -85,40 +90,65 @@ class FamilyViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
     pagination_class = IdCursorPagination
 
     def get_queryset(self) -> QuerySet[Family]:
-        members = (
-            FamilyMembership.objects.annotate(person_kind=F("person__kind"))
-            .only("id", "family_id", "person_id", "abuse_role", "relationship")
-            .order_by("id")
-        )
-        incidents = DAIncident.objects.only("id", "family_id", "occurred_on").order_by(
-            "occurred_on", "id"
-        )
         return (
             Family.objects.visible_to(self.request.user)
-            .prefetch_related(
-                Prefetch("memberships", queryset=members),
-                Prefetch("da_incidents", queryset=incidents),
-            )
+            .only("id", "reference", "updated_at", "address", "postcode", "address_confidential")
             .order_by("id")
         )
 
     def prepare_rows(self, rows: list[Any]) -> None:
-        self.row_scopes = scopes_for_families(
-            user=self.request.user, family_ids=[r.pk for r in rows]
+        """Load the page's members, and its plans and incidents where a scope covers them, as
+        plain values in their final shape: one query each, no model instances."""
+        ids = [r.pk for r in rows]
+        self.row_scopes = scopes_for_families(user=self.request.user, family_ids=ids)
+        members: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        member_rows = (
+            FamilyMembership.objects.filter(family_id__in=ids)
+            .order_by("id")
+            .values_list("family_id", "person_id", "person__kind", "abuse_role", "relationship")
         )
-        with_plans = [r.pk for r in rows if scopes.PLANS.code in self.row_scopes[r.pk]]
-        plans_by_family: dict[int, list[CPPlan]] = defaultdict(list)
-        if with_plans:
-            plans = (
-                CPPlan.objects.filter(child__memberships__family_id__in=with_plans)
-                .annotate(family_pk=F("child__memberships__family_id"))
-                .only(*PLAN_SUMMARY_FIELDS)
-                .order_by("start_date", "id")
+        for family_id, person_id, kind, abuse_role, relationship in member_rows:
+            members[family_id].append(
+                {
+                    "person": person_id,
+                    "kind": kind,
+                    "abuse_role": abuse_role,
+                    "relationship": relationship,
+                }
             )
-            for plan in plans:
-                plans_by_family[plan.family_pk].append(plan)
+        plans: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        with_plans = [pk for pk in ids if scopes.PLANS.code in self.row_scopes[pk]]
+        if with_plans:
+            plan_rows = (
+                CPPlan.objects.filter(child__memberships__family_id__in=with_plans)
+                .order_by("start_date", "id")
+                .values_list("child__memberships__family_id", *PLAN_SUMMARY_FIELDS)
+            )
+            for family_id, pk, child, start, end, initial, latest in plan_rows:
+                plans[family_id].append(
+                    {
+                        "id": pk,
+                        "child": child,
+                        "start_date": _iso(start),
+                        "end_date": _iso(end),
+                        "initial_category": initial,
+                        "latest_category": latest,
+                    }
+                )
+        incidents: dict[int, list[dict[str, Any]]] = defaultdict(list)
+        with_incidents = [pk for pk in ids if scopes.INCIDENTS.code in self.row_scopes[pk]]
+        if with_incidents:
+            incident_rows = (
+                DAIncident.objects.filter(family_id__in=with_incidents)
+                .order_by("occurred_on", "id")
+                .values_list("family_id", "id", "occurred_on")
+            )
+            for family_id, pk, occurred_on in incident_rows:
+                incidents[family_id].append({"id": pk, "occurred_on": _iso(occurred_on)})
         for row in rows:
-            row.family_cp_plans = plans_by_family.get(row.pk, [])
+            row.api_members = members.get(row.pk, [])
+            row.api_cp_plans = plans.get(row.pk, [])
+            row.api_incidents = incidents.get(row.pk, [])
 
 
 @extend_schema_view(
