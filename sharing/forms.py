@@ -93,3 +93,12 @@ class TokenForm(forms.Form):
         field: Any = self.fields["client"]
         field.queryset = ApiClient.objects.filter(agency=agency).order_by("name")
         self.fields["expires_on"].initial = timezone.localdate() + dt.timedelta(days=90)
+
+
+class PersonalTokenForm(forms.Form):
+    name = forms.CharField(label="Token name", max_length=100, help_text="For example, reports.")
+    expires_on = forms.DateField(label="Expires on", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["expires_on"].initial = timezone.localdate() + dt.timedelta(days=30)

@@ -48,6 +48,15 @@ def can_record_sharing(user: Any) -> bool:
     return bool(user.is_authenticated and user.is_active and user.role in SHARING_ROLES)
 
 
+def can_hold_personal_token(user: Any) -> bool:
+    """Council case staff may call the API as themselves."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and user.role in SHARING_ROLES | {Role.TRANSITION_WORKER}
+    )
+
+
 def can_manage_tokens(user: Any, agency: Agency) -> bool:
     """An agency's administrator manages its API clients and tokens."""
     return bool(
@@ -319,7 +328,7 @@ def api_token_create(
             raise PermissionDenied("Only the agency's administrator issues its tokens.")
         user = client.user
     else:
-        if actor.role not in SHARING_ROLES | {Role.TRANSITION_WORKER}:
+        if not can_hold_personal_token(actor):
             raise PermissionDenied("Personal tokens are for council case staff.")
         user = actor
     today = timezone.localdate()

@@ -9,4 +9,10 @@ urlpatterns = [
     path("<int:pk>/end/", views.agreement_end_view, name="agreement_end"),
     path("tokens/", views.token_list_view, name="token_list"),
     path("tokens/<int:pk>/revoke/", views.token_revoke_view, name="token_revoke"),
+    path("my-tokens/", views.personal_token_list_view, name="personal_token_list"),
+    path(
+        "my-tokens/<int:pk>/revoke/",
+        views.personal_token_revoke_view,
+        name="personal_token_revoke",
+    ),
 ]

@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from . import services
-from .forms import AgreementEndForm, AgreementForm, ClientForm, TokenForm
+from .forms import AgreementEndForm, AgreementForm, ClientForm, PersonalTokenForm, TokenForm
 from .models import ApiToken
 from .selectors import agreement_list, client_list
 
@@ -178,3 +178,50 @@ def token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, f"Token revoked: {token.name} ({token.prefix}…).")
         return redirect("sharing:token_list")
     return render(request, "sharing/token_revoke.html", {"token": token})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def personal_token_list_view(request: HttpRequest) -> HttpResponse:
+    """Council case staff's own tokens (they act as the member of staff, with their role's
+    visibility). Created, shown once, listed and revoked like an agency's."""
+    user: Any = request.user
+    if not services.can_hold_personal_token(user):
+        raise PermissionDenied
+    form = PersonalTokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            token, secret = services.api_token_create(
+                actor=user,
+                name=form.cleaned_data["name"],
+                expires_on=form.cleaned_data["expires_on"],
+            )
+        except ValidationError as error:
+            _add_service_errors(form, error)
+        else:
+            request.session[NEW_TOKEN_KEY] = {"id": token.pk, "secret": secret}
+            return redirect("sharing:personal_token_list")
+    new_token = new_secret = None
+    if request.method == "GET" and NEW_TOKEN_KEY in request.session:
+        shown = request.session.pop(NEW_TOKEN_KEY)
+        new_token = ApiToken.objects.filter(pk=shown["id"], user=user, client=None).first()
+        new_secret = shown["secret"] if new_token else None
+    tokens = ApiToken.objects.filter(user=user, client=None).order_by("-created_at")
+    context = {"form": form, "tokens": tokens, "new_token": new_token, "new_secret": new_secret}
+    response = render(request, "sharing/personal_tokens.html", context)
+    if new_secret:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def personal_token_revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user, client=None)
+    try:
+        services.api_token_revoke(actor=request.user, token=token)  # type: ignore[arg-type]
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Token revoked: {token.name} ({token.prefix}…).")
+    return redirect("sharing:personal_token_list")

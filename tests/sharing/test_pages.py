@@ -171,3 +171,30 @@ def test_agreement_form_is_accessible_with_errors(page, axe, sign_in, make_user)
     assert page.get_by_role("alert").inner_text().startswith("There is a problem")
     assert page.title().startswith("Error:")
     assert axe(page) == []
+
+
+@pytest.mark.django_db
+def test_staff_create_a_personal_token_shown_once_and_use_it(client, iro, household, make_user):
+    from tests.api.conftest import bearer
+
+    client.force_login(iro)
+    expires = (TODAY() + dt.timedelta(days=10)).isoformat()
+    response = client.post("/sharing/my-tokens/", {"name": "reports", "expires_on": expires})
+    assert response.status_code == 302
+    page = client.get("/sharing/my-tokens/")
+    secret = page.context["new_secret"]
+    assert secret.startswith("st_")
+    assert secret not in client.get("/sharing/my-tokens/").content.decode()
+    api = bearer(secret)
+    me = api.get("/api/v1/me/").json()
+    assert me["username"] == iro.username
+    assert me["token"]["name"] == "reports"
+    assert household["family"].pk in {
+        f["id"] for f in api.get("/api/v1/families/").json()["results"]
+    }
+    token = ApiToken.objects.get(user=iro)
+    assert client.post(f"/sharing/my-tokens/{token.pk}/revoke/").status_code == 302
+    assert api.get("/api/v1/me/").status_code == 401
+    client.force_login(make_user(Role.PARTNER))
+    assert client.get("/sharing/my-tokens/").status_code == 403
+    assert client.post(f"/sharing/my-tokens/{token.pk}/revoke/").status_code == 404
