@@ -53,7 +53,15 @@ def main() -> None:
         path = Path(folder) / f"cin_census_{args.children}.xml"
         started = time.perf_counter()
         subprocess.run(
-            [python, "-m", "census.generator", "--children", str(args.children), "--out", str(path)],
+            [
+                python,
+                "-m",
+                "census.generator",
+                "--children",
+                str(args.children),
+                "--out",
+                str(path),
+            ],
             cwd=ROOT,
             env=env,
             check=True,
@@ -73,8 +81,11 @@ def main() -> None:
         runs = 2 if args.twice else 1
         for run in range(runs):
             started = time.perf_counter()
+            usage = resource.getrusage(resource.RUSAGE_SELF)
             job = census_import_files(actor=None, paths=[path])
             wall = time.perf_counter() - started
+            after = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = after.ru_utime + after.ru_stime - usage.ru_utime - usage.ru_stime
             counts = job.counts
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             label = "import" if run == 0 else "re-import"
@@ -83,7 +94,9 @@ def main() -> None:
                 f"{counts['children_imported']} imported, {counts['children_rejected']} rejected; "
                 f"{counts['rows_written']} rows written\n"
                 f"  wall {wall:.1f}s, {counts['children_read'] / wall:,.0f} children/s, "
-                f"{counts['rows_written'] / wall:,.0f} rows/s, peak RSS {peak_mb:.0f} MB"
+                f"{counts['rows_written'] / wall:,.0f} rows/s, peak RSS {peak_mb:.0f} MB\n"
+                f"  this process used {cpu:.1f}s of CPU; load average {os.getloadavg()[0]:.1f} "
+                f"on {os.cpu_count()} cores (other work on the machine stretches the wall time)"
             )
 
 

@@ -57,8 +57,7 @@ def _children_in_year(reference_date: dt.date) -> Iterator[ChildRecord]:
         .values_list("child_id", flat=True)
         .distinct()
     )
-    seen: set[int] = set()
-    ordered = [pk for pk in person_ids if not (pk in seen or seen.add(pk))]  # type: ignore[func-returns-value]
+    ordered = list(dict.fromkeys(person_ids))  # distinct, in LAchildID order
     for index in range(0, len(ordered), CHUNK):
         yield from _load(ordered[index : index + CHUNK])
 

@@ -17,6 +17,9 @@ import datetime as dt
 import random
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
+
+from lxml import etree
 
 from .codes import FIRST_SEX_YEAR, SEX_TO_GENDER
 from .records import (
@@ -226,21 +229,21 @@ def _e(child: ChildRecord) -> EpisodeRecord:
     return child.episodes[0]
 
 
-def _set(**changes: object) -> Callable[[ChildRecord], None]:
+def _set(**changes: dict[str, Any]) -> Callable[[ChildRecord], None]:
     """Mutate the first episode's first record of a kind: _set(cp_plans={"end": ...})."""
 
     def mutate(child: ChildRecord) -> None:
         episode = _e(child)
         for attr, values in changes.items():
             if attr == "episode":
-                for k, v in values.items():  # type: ignore[attr-defined]
+                for k, v in values.items():
                     setattr(episode, k, v)
             elif attr == "child":
-                for k, v in values.items():  # type: ignore[attr-defined]
+                for k, v in values.items():
                     setattr(child, k, v)
             else:
                 record = getattr(episode, attr)[0]
-                for k, v in values.items():  # type: ignore[attr-defined]
+                for k, v in values.items():
                     setattr(record, k, v)
 
     return mutate
@@ -389,6 +392,9 @@ def write_samples(folder: Path, *, count: int = 60, seed: int = 7) -> list[Path]
         writer.writerow(["la_child_id", "family_reference"])
         for child, family in generated:
             writer.writerow([child.la_child_id, family])
+    for written in paths:  # indented, so a reviewer can read the samples
+        tree = etree.parse(str(written), etree.XMLParser(remove_blank_text=True))
+        tree.write(str(written), pretty_print=True, xml_declaration=True, encoding="utf-8")
     (folder / "not_census.xml").write_text(
         '<?xml version="1.0"?>\n<Invoice><Number>42</Number></Invoice>\n'
     )

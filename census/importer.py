@@ -15,10 +15,12 @@ empty never erases a stored one, so importing returns again (or an older one) ch
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from queue import Full, Queue
 from typing import Any
 
 from django.conf import settings
@@ -45,6 +47,7 @@ from cases.models import (
 from .models import CensusChild
 from .records import ChildRecord, EpisodeRecord, Header
 from .validation import Issue, child_check, history_check
+from .xmlio import census_children
 
 BATCH_SIZE = 1000
 
@@ -748,20 +751,63 @@ def _relax_commit() -> None:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
+CheckedBatch = list[tuple[ChildRecord, list[Issue]]]
+
+
+def checked_batches(path: Any, header: Header) -> Iterator[CheckedBatch]:
+    """Parse and check a file's children batch by batch (pure Python, no database)."""
+    for batch in batched(census_children(path), BATCH_SIZE):
+        yield [child_check(raw, header) for raw in batch]
+
+
+def prefetched(batches: Iterator[CheckedBatch], depth: int = 2) -> Iterator[CheckedBatch]:
+    """Run `batches` in a thread, `depth` ahead: parsing the next batch overlaps the database
+    writing this one (psycopg2 releases the GIL while PostgreSQL works). Errors are re-raised."""
+    queue: Queue[Any] = Queue(maxsize=depth)
+    done = object()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for batch in batches:
+                while not stop.is_set():
+                    try:
+                        queue.put(batch, timeout=0.5)
+                        break
+                    except Full:
+                        continue
+                if stop.is_set():
+                    return
+            queue.put(done)
+        except BaseException as error:  # handed to the consumer, raised there
+            queue.put(error)
+
+    thread = threading.Thread(target=produce, name="census-parse", daemon=True)
+    thread.start()
+    try:
+        while (item := queue.get()) is not done:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
 def batch_import(
-    raw_children: list[ChildRecord],
-    header: Header,
+    checked_children: CheckedBatch,
     *,
     families: dict[str, str] | None,
     counts: Counts,
     seen: set[str],
     dry_run: bool = False,
 ) -> list[Issue]:
-    """Check and write one batch. Returns every issue found (errors and warnings)."""
+    """Write one checked batch: merge with stored history, check it, write what is accepted.
+
+    Returns every issue found (errors and warnings).
+    """
     issues: list[Issue] = []
     checked: list[ChildRecord] = []
-    for raw in raw_children:
-        child, found = child_check(raw, header)
+    for child, found in checked_children:
         counts.children_read += 1
         la = child.la_child_id or ""
         if la and la in seen:

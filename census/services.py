@@ -14,9 +14,9 @@ from django.utils import timezone
 
 from audit.services import audit_record
 
-from .importer import BATCH_SIZE, Counts, batch_import, batched
+from .importer import Counts, batch_import, checked_batches, prefetched
 from .models import CensusImport, CensusImportIssue
-from .xmlio import CensusFileRefused, census_children, census_file_check
+from .xmlio import CensusFileRefused, census_file_check
 
 #: One census import at a time (PostgreSQL advisory lock): two imports of the same children
 #: could otherwise both see "not stored yet" and collide.
@@ -129,9 +129,9 @@ def _run(*, actor: Any, job: CensusImport, paths: Sequence[str | Path]) -> Censu
     try:
         for path, name, header in zip(paths, names, headers, strict=True):
             seen: set[str] = set()
-            for batch in batched(census_children(path), BATCH_SIZE):
+            for batch in prefetched(checked_batches(path, header)):
                 issues = batch_import(
-                    batch, header, families=families, counts=counts, seen=seen, dry_run=job.dry_run
+                    batch, families=families, counts=counts, seen=seen, dry_run=job.dry_run
                 )
                 CensusImportIssue.objects.bulk_create(
                     [

@@ -286,3 +286,18 @@ def test_a_corrected_return_replaces_an_assessments_factors(db, tmp_path):
     assert sorted(assessment.factors.values_list("code", flat=True)) == ["3A", "4A"]
     census_import_files(actor=None, paths=[write("third.xml", [])])
     assert sorted(assessment.factors.values_list("code", flat=True)) == ["3A", "4A"]
+
+
+def test_prefetched_batches_arrive_in_order_and_errors_reach_the_importer():
+    from census.importer import prefetched
+
+    assert list(prefetched(iter([[1], [2], [3]]), depth=1)) == [[1], [2], [3]]
+
+    def failing():
+        yield [1]
+        raise ValueError("parse failed")
+
+    batches = prefetched(failing())
+    assert next(batches) == [1]
+    with pytest.raises(ValueError, match="parse failed"):
+        next(batches)

@@ -5,6 +5,7 @@ import time
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from audit.models import AuditEvent
 from cases.models import CPPlan
 from census.models import CensusImport
 from census.services import census_upload_store
@@ -32,3 +33,9 @@ def test_an_uploaded_return_is_imported_by_the_worker(celery_worker_redis, manag
     assert job.counts["children_imported"] == job.children_total
     assert CPPlan.objects.exists()
     assert not any(media_root.rglob("*.xml"))  # the uploaded file is not kept
+    event = AuditEvent.objects.get(action="census.import")
+    assert (event.actor, event.channel, event.details["files"]) == (
+        manager,
+        "task",
+        ["cin_2024.xml"],
+    )
