@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
+from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 
 from cases.codes import DA_FACTORS
 from cases.models import (
@@ -125,8 +126,9 @@ candidates AS (
       AND ((h.previous_end IS NOT NULL AND h.start_date <= {window_end})
            OR (h.previous_plan_id IS NULL AND h.number_of_previous_cpp > 0))
 ),
-evidence AS (
-    -- Criterion 2: the DA evidence itself, so the why can name it.
+evidence AS MATERIALIZED (
+    -- Criterion 2: the DA evidence itself, so the why can name it. Materialised so each
+    -- lookup runs once per candidate, not again for the output columns.
     SELECT c.*,
         (SELECT f.id FROM {da_flag} f
           WHERE f.plan_id = c.plan_id AND f.at_planning AND f.recorded_on <= c.start_date
@@ -146,13 +148,15 @@ SELECT
          ELSE '{QUALIFIES}' END AS outcome,
     e.child_id, e.family_id, e.plan_id, e.start_date AS plan_start, e.end_on_d AS plan_end,
     e.number_of_previous_cpp, e.previous_plan_id, e.previous_end AS previous_plan_end,
-    e.da_flag_id, f.recorded_on AS da_flag_recorded_on, COALESCE(f.source, '') AS da_flag_source,
-    e.da_assessment_id, a.start_date AS da_assessment_start,
+    e.da_flag_id,
+    (SELECT f.recorded_on FROM {da_flag} f WHERE f.id = e.da_flag_id) AS da_flag_recorded_on,
+    COALESCE((SELECT f.source FROM {da_flag} f WHERE f.id = e.da_flag_id), '') AS da_flag_source,
+    e.da_assessment_id,
+    (SELECT a.start_date FROM {assessment} a WHERE a.id = e.da_assessment_id)
+        AS da_assessment_start,
     e.decided_on AS step_down_decided_on, e.planned_cin_start AS step_down_planned_cin_start,
     e.step_down_source
 FROM evidence e
-LEFT JOIN {da_flag} f ON f.id = e.da_flag_id
-LEFT JOIN {assessment} a ON a.id = e.da_assessment_id
 WHERE e.da_flag_id IS NOT NULL OR e.da_assessment_id IS NOT NULL
 """
 
@@ -167,13 +171,22 @@ def rule_params(as_of: dt.date, parameters: RuleParameters | None = None) -> dic
     }
 
 
+def session_settings(cursor: Any) -> None:
+    """Per-transaction settings the rule runs with. PostgreSQL's JIT would compile the query on
+    every run (about a second here, more than the query itself) for an index-ordered scan it
+    cannot speed up (ADR 0021)."""
+    if cursor.db.vendor == "postgresql":
+        cursor.execute("SET LOCAL jit = off")
+
+
 def evaluate(as_of: dt.date, parameters: RuleParameters | None = None) -> list[dict[str, object]]:
     """Run the bare rule for D and return its rows (qualifying children and near misses).
 
     The nightly job does not call this: it inserts the same SELECT straight into
     `CohortRunResult` (`services.cohort_run_execute`). Tests and the benchmark use it.
     """
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        session_settings(cursor)
         cursor.execute(rule_sql(), rule_params(as_of, parameters))
         columns = [col[0] for col in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]

@@ -76,6 +76,8 @@ def _record_results(run: CohortRun, parameters: rules.RuleParameters) -> None:
     columns = ", ".join(rules.RESULT_COLUMNS)
     selected = ", ".join(f"r.{column}" for column in rules.RESULT_COLUMNS)
     params = {**rules.rule_params(run.as_of, parameters), "run_id": run.pk}
+    with connection.cursor() as cursor:
+        rules.session_settings(cursor)
     _sql(
         f"INSERT INTO {_tables()['result']} (run_id, {columns}) "
         f"SELECT %(run_id)s, {selected} FROM ({rules.rule_sql()}) r",
