@@ -149,6 +149,20 @@ def _load(person_ids: list[int]) -> Iterator[ChildRecord]:
         )
 
 
+def children_without_id(year: int) -> int:
+    """Children in need during the year who have no LAchildID, so cannot be in the return."""
+    reference_date = reference_date_for(year)
+    in_year = Q(referral_date__lte=reference_date) & (
+        Q(closure_date__isnull=True) | Q(closure_date__gte=collection_start(reference_date))
+    )
+    return (
+        CINEpisode.objects.filter(in_year, child__la_child_id__isnull=True)
+        .values("child_id")
+        .distinct()
+        .count()
+    )
+
+
 def census_export(out: IO[bytes], *, year: int) -> int:
     """Write the return for the collection year ending 31 March `year`; returns children written."""
     reference_date = reference_date_for(year)

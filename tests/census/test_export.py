@@ -99,3 +99,11 @@ def test_export_command_writes_a_file_and_is_audited(imported, tmp_path):
     event = AuditEvent.objects.get(action="census.export")
     assert event.details["year"] == 2025
     assert event.channel == "command"
+
+
+def test_export_names_children_left_out_for_want_of_an_la_child_id(imported, tmp_path, capsys):
+    from tests.factories import EpisodeFactory, PersonFactory
+
+    EpisodeFactory(child=PersonFactory(la_child_id=None), referral_date=dt.date(2024, 5, 1))
+    call_command("export_cin_census", "--year", "2025", "--out", str(tmp_path / "cin.xml"))
+    assert "1 children in need that year have no LA child ID" in capsys.readouterr().err

@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from audit.context import audit_context
 from audit.models import Channel
 from audit.services import audit_record
-from census.exporter import census_export
+from census.exporter import census_export, children_without_id
 
 
 class Command(BaseCommand):
@@ -33,3 +33,9 @@ class Command(BaseCommand):
                 details={"year": year, "children": count, "out": out_path or "stdout"},
             )
         self.stderr.write(f"{count} children written for the year ending 31 March {year}.")
+        missing = children_without_id(year)
+        if missing:
+            self.stderr.write(
+                f"{missing} children in need that year have no LA child ID and were left out: "
+                "record their LA child ID to include them."
+            )
