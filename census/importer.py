@@ -24,7 +24,7 @@ from queue import Full, Queue
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Q
 from psycopg2.extras import execute_values
 
@@ -405,7 +405,8 @@ def _upsert(
         sql += "DO NOTHING"
     if returning:
         sql += f" RETURNING {', '.join(returning)}, (xmax = 0)"
-    with connection.cursor() as cursor:
+    # The raw cursor bypasses Django's error translation: restore it, so callers see DatabaseError.
+    with connection.cursor() as cursor, connection.wrap_database_errors:
         result = execute_values(
             cursor.cursor, sql, rows, template=template, page_size=2000, fetch=bool(returning)
         )
@@ -838,7 +839,7 @@ def batch_import(
             if dry_run:
                 transaction.set_rollback(True)
         counts.children_imported += len(accepted)
-    except IntegrityError:
+    except DatabaseError:
         # Something our checks did not foresee: find the child by writing one at a time.
         counts.created = defaultdict(int, before[0])
         counts.updated = defaultdict(int, before[1])
@@ -850,7 +851,7 @@ def batch_import(
                     if dry_run:
                         transaction.set_rollback(True)
                 counts.children_imported += 1
-            except IntegrityError as error:
+            except DatabaseError as error:
                 counts.children_rejected += 1
                 issues.append(
                     Issue(

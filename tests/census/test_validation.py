@@ -88,3 +88,19 @@ def test_duplicate_child_records_in_one_return_are_rejected(db, tmp_path):
     job = census_import_files(actor=None, paths=[path])
     assert job.issues.filter(la_child_id="D1", rule="8510").exists()
     assert Person.objects.filter(la_child_id="D1").count() == 1
+
+
+def test_a_batch_the_database_refuses_is_retried_child_by_child(db, tmp_path):
+    """A family reference too long for its column fails the batch's statement: the batch rolls
+    back whole, then each child is written alone and only the one that fails is rejected."""
+    path = tmp_path / "two.xml"
+    with path.open("wb") as out:
+        census_write(out, header=header_for(2025), children=[_base("OK1", 1), _base("BAD1", 2)])
+    mapping = tmp_path / "families.csv"
+    mapping.write_text(f"la_child_id,family_reference\nOK1,FAM-OK\nBAD1,{'F' * 60}\n")
+    job = census_import_files(actor=None, paths=[path], families_path=str(mapping))
+    assert list(job.issues.values_list("la_child_id", "rule")) == [("BAD1", "ST09")]
+    assert (job.counts["children_imported"], job.counts["children_rejected"]) == (1, 1)
+    assert list(Person.objects.values_list("la_child_id", flat=True)) == ["OK1"]
+    assert CPPlan.objects.filter(child__la_child_id="BAD1").count() == 0
+    assert Person.objects.get(la_child_id="OK1").families.get().reference == "FAM-OK"
