@@ -84,7 +84,7 @@ def test_list_page_query_count_is_bounded(client, iro, django_assert_max_num_que
         build_case(family=family)
     services.cohort_run_execute(actor=None, as_of=AS_OF)
     client.force_login(iro)
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(12):
         response = client.get(reverse("cohort:flag_list"), {"sort": "family"})
     assert response.content.decode().count("cohort/flags/") >= 12
 
@@ -94,7 +94,7 @@ def test_flag_page_explains_why_and_shows_the_timeline(
 ):
     client.force_login(iro)
     flag = flags[0]
-    with django_assert_max_num_queries(16):
+    with django_assert_max_num_queries(10):
         response = client.get(reverse("cohort:flag_detail", args=[flag.pk]))
     body = response.content.decode()
     assert "1 September 2023, 18 months after the previous plan ended on 1 March 2022" in body
