@@ -13,6 +13,10 @@ A child qualifies on date D through a CP plan P when all four hold:
 Nothing dated after D is used: plans starting after D are ignored, an end after D reads as open,
 a step-down decided (or for the census, a CIN plan starting) after D is unknown.
 
+`STEP_DOWN_LINK_DAYS` is not read here: the census import uses it to infer a step-down
+(source "census", decided on the CP plan's end, `planned_cin_start` the CIN plan's start), and
+the rule then treats that step-down as known once the CIN plan has started by D.
+
 A plan whose child has no earlier plan in our data but `number_of_previous_cpp > 0` is returned
 as a near miss, "history missing", when criteria 2-4 hold (DOMAIN.md: say so rather than guess).
 
