@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from audit.services import audit_record
 
-from .importer import Counts, batch_import, checked_batches, prefetched
+from .importer import Counts, batch_import, checked_batches, prefetched, statistics_refresh
 from .models import CensusImport, CensusImportIssue
 from .xmlio import CensusFileRefused, census_file_check
 
@@ -126,6 +126,7 @@ def _run(*, actor: Any, job: CensusImport, paths: Sequence[str | Path]) -> Censu
     job.children_total = total
     job.save(update_fields=["status", "children_total"])
     counts = Counts()
+    batches = 0
     try:
         for path, name, header in zip(paths, names, headers, strict=True):
             seen: set[str] = set()
@@ -133,6 +134,9 @@ def _run(*, actor: Any, job: CensusImport, paths: Sequence[str | Path]) -> Censu
                 issues = batch_import(
                     batch, families=families, counts=counts, seen=seen, dry_run=job.dry_run
                 )
+                batches += 1
+                if not job.dry_run and batches & (batches - 1) == 0:  # 1, 2, 4, 8, ...
+                    statistics_refresh()
                 CensusImportIssue.objects.bulk_create(
                     [
                         CensusImportIssue(
