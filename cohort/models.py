@@ -63,9 +63,19 @@ class CohortRunResult(models.Model):
 
     run = models.ForeignKey(CohortRun, on_delete=models.CASCADE, related_name="results")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    child = models.ForeignKey(Person, on_delete=models.PROTECT, related_name="+")
+    # The result is a snapshot of what the rule saw: only its run and plan are held by database
+    # foreign keys; the other references are kept without constraints (PROTECT still applies in
+    # Django), so a night's results insert without ~100k deferred checks at commit (ADR 0021).
+    child = models.ForeignKey(
+        Person, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     family = models.ForeignKey(
-        Family, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Family,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     plan = models.ForeignKey(CPPlan, on_delete=models.PROTECT, related_name="+")
     plan_start = models.DateField()
@@ -73,16 +83,31 @@ class CohortRunResult(models.Model):
     plan_end = models.DateField(null=True, blank=True)
     number_of_previous_cpp = models.PositiveSmallIntegerField(null=True, blank=True)
     previous_plan = models.ForeignKey(
-        CPPlan, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        CPPlan,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     previous_plan_end = models.DateField(null=True, blank=True)
     da_flag = models.ForeignKey(
-        DARiskFlag, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        DARiskFlag,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     da_flag_recorded_on = models.DateField(null=True, blank=True)
     da_flag_source = models.CharField(max_length=20, blank=True)
     da_assessment = models.ForeignKey(
-        Assessment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Assessment,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     da_assessment_start = models.DateField(null=True, blank=True)
     step_down_decided_on = models.DateField()

@@ -198,7 +198,8 @@ def evaluate(as_of: dt.date, parameters: RuleParameters | None = None) -> list[d
 
 def children_evaluated_sql() -> str:
     """How many children the run looked at: those with a CP plan known on D."""
+    # GROUP BY reads the (child, start) index in order; COUNT(DISTINCT) sorts instead.
     return (
-        f"SELECT COUNT(DISTINCT child_id) FROM {CPPlan._meta.db_table} "
-        "WHERE start_date <= %(as_of)s"
+        f"SELECT COUNT(*) FROM (SELECT child_id FROM {CPPlan._meta.db_table} "
+        "WHERE start_date <= %(as_of)s GROUP BY child_id) known"
     )
