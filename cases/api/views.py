@@ -6,7 +6,7 @@ from collections import defaultdict
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import permissions, status
 from rest_framework.request import Request
@@ -166,7 +166,9 @@ class PersonViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
     def get_queryset(self) -> QuerySet[Person]:
         user = self.request.user
         memberships = (
-            FamilyMembership.objects.filter(family__in=Family.objects.visible_to(user))
+            FamilyMembership.objects.filter(
+                Exists(Family.objects.visible_to(user).filter(pk=OuterRef("family_id")))
+            )
             .only("id", "family_id", "person_id", "abuse_role", "relationship")
             .order_by("id")
         )
