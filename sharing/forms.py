@@ -14,7 +14,11 @@ from .models import ApiClient, LawfulBasis
 
 
 class AgreementForm(forms.Form):
-    family_reference = forms.CharField(label="Family reference", max_length=40)
+    family_reference = forms.CharField(
+        label="Family reference",
+        max_length=40,
+        error_messages={"required": "Enter the family reference."},
+    )
     la_child_id = forms.CharField(
         label="LA child ID (optional)",
         max_length=10,
@@ -25,10 +29,19 @@ class AgreementForm(forms.Form):
         label="Partner agency",
         queryset=Agency.objects.exclude(kind=Agency.Kind.COUNCIL).order_by("name"),
         empty_label="Select an agency",
+        error_messages={"required": "Select the partner agency."},
     )
-    purpose = forms.CharField(label="Purpose of the share", widget=forms.Textarea, max_length=2000)
+    purpose = forms.CharField(
+        label="Purpose of the share",
+        widget=forms.Textarea,
+        max_length=2000,
+        error_messages={"required": "Enter the purpose of the share."},
+    )
     lawful_basis = forms.ChoiceField(
-        label="Lawful basis", choices=LawfulBasis.choices, widget=forms.RadioSelect
+        label="Lawful basis",
+        choices=LawfulBasis.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select the lawful basis."},
     )
     legal_gateway = forms.CharField(
         label="Legal gateway (optional)",
@@ -42,8 +55,16 @@ class AgreementForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Select what the agreement covers."},
     )
-    starts_on = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    ends_on = forms.DateField(label="Until", widget=forms.DateInput(attrs={"type": "date"}))
+    starts_on = forms.DateField(
+        label="From",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Enter the first day of the share."},
+    )
+    ends_on = forms.DateField(
+        label="Until",
+        widget=forms.DateInput(attrs={"type": "date"}),
+        error_messages={"required": "Enter the last day of the share."},
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
