@@ -158,7 +158,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {"CategoryOfAbuseEnum": "cases.codes.CategoryOfAbuse"},
+    "ENUM_NAME_OVERRIDES": {
+        "CategoryOfAbuseEnum": "cases.codes.CategoryOfAbuse",
+        "PersonKindEnum": "cases.models.Person.Kind",
+        "ConferenceKindEnum": "cases.models.Conference.Kind",
+    },
 }
 
 # Celery: JSON only, bounded task time, beat schedule kept here (not in the database).
