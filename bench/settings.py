@@ -2,6 +2,8 @@
 hashing), loopback only, the bench URLconf (adds the plain-Django ceiling views), throttling
 raised so the load generator measures the server, not the limiter."""
 
+import warnings
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import env
 
@@ -15,3 +17,6 @@ STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
 LOGGING["root"]["level"] = "WARNING"  # type: ignore[index]  # noqa: F405
+
+# The bench serves no static files; whitenoise need not warn that none were collected.
+warnings.filterwarnings("ignore", message="No directory at")
