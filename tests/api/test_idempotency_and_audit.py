@@ -187,3 +187,61 @@ def test_list_queries_do_not_grow_with_rows(
         response = client.get(f"/api/v1/{endpoint}/")
     assert response.status_code == 200
     assert len(response.json()["results"]) >= 15
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_retries_with_one_key_create_one_incident(police, make_user, manager):
+    """Two requests with the same key at the same moment: one creates, the other answers as it
+    did (the unique key decides; the loser's transaction rolls back)."""
+    import threading
+
+    from django.db import connection
+
+    from cases.models import Person
+    from sharing.services import sharing_agreement_create
+    from tests.api.conftest import bearer
+
+    family = FamilyFactory(reference="RACE")
+    mother = PersonFactory(kind=Person.Kind.ADULT, la_child_id=None)
+    MembershipFactory(family=family, person=mother, abuse_role="victim_survivor")
+    sharing_agreement_create(
+        actor=manager,
+        agency=police,
+        family=family,
+        purpose="p",
+        lawful_basis="public_task",
+        scopes=["incidents"],
+        starts_on=timezone.localdate(),
+        ends_on=timezone.localdate(),
+    )
+    admin = make_user("administrator", agency=police)
+    client = sharing.api_client_create(actor=admin, agency=police, name="RMS")
+    _, raw = sharing.api_token_create(actor=admin, client=client, name="live")
+    body = {
+        "family": family.pk,
+        "occurred_on": timezone.localdate().isoformat(),
+        "summary": "Retried notification.",
+        "people_involved": [mother.pk],
+    }
+    start = threading.Barrier(2)
+    responses = []
+
+    def post():
+        start.wait()
+        try:
+            responses.append(
+                bearer(raw).post(
+                    "/api/v1/incidents/", body, format="json", HTTP_IDEMPOTENCY_KEY="race-1"
+                )
+            )
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert [r.status_code for r in responses] == [201, 201]
+    assert responses[0].json()["id"] == responses[1].json()["id"]
+    assert DAIncident.objects.count() == 1
