@@ -63,9 +63,9 @@ class CohortRunResult(models.Model):
 
     run = models.ForeignKey(CohortRun, on_delete=models.CASCADE, related_name="results")
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
-    # The result is a snapshot of what the rule saw: only its run and plan are held by database
-    # foreign keys; the other references are kept without constraints (PROTECT still applies in
-    # Django), so a night's results insert without ~100k deferred checks at commit (ADR 0021).
+    # The result is a snapshot of what the rule read in the same statement: only its run is held
+    # by a database foreign key; the references are kept without constraints (PROTECT still
+    # applies in Django), so a night's results insert without deferred checks at commit (ADR 0021).
     child = models.ForeignKey(
         Person, on_delete=models.PROTECT, related_name="+", db_constraint=False
     )
@@ -77,7 +77,9 @@ class CohortRunResult(models.Model):
         related_name="+",
         db_constraint=False,
     )
-    plan = models.ForeignKey(CPPlan, on_delete=models.PROTECT, related_name="+")
+    plan = models.ForeignKey(
+        CPPlan, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
     plan_start = models.DateField()
     #: The plan's end as known on D (null: open on D, including an end recorded after D).
     plan_end = models.DateField(null=True, blank=True)
