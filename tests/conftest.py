@@ -14,6 +14,17 @@ from .factories import AgencyFactory, FamilyFactory, TeamFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """Transactional tests flush the database and re-create content types with new ids; the
+    process-wide ContentType cache would otherwise hand guardian ids that no longer exist."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+    yield
+    ContentType.objects.clear_cache()
+
+
 @pytest.fixture
 def council(db):
     return AgencyFactory(name="Test Borough Council", code="council", kind=Agency.Kind.COUNCIL)
