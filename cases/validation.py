@@ -34,7 +34,7 @@ def cp_plan_breaches(plan: Period, others: Iterable[Period]) -> list[RuleBreach]
     start, end = plan
     breaches: list[RuleBreach] = []
     if end is not None and end <= start:
-        rule = "8840" if end == start else "8839"
+        rule = "8840" if end == start else "8925"
         breaches.append(RuleBreach(rule, "The CP plan must end after the day it starts."))
     for other in others:
         if end is None and other[1] is None:
@@ -74,7 +74,7 @@ def factor_breaches(codes: Sequence[str]) -> list[RuleBreach]:
             RuleBreach("8869", "Factor 21 (no factors) cannot be combined with others.")
         )
     if len(set(codes)) != len(codes):
-        breaches.append(RuleBreach("8868", "An assessment factor is recorded more than once."))
+        breaches.append(RuleBreach("8898", "An assessment factor is recorded more than once."))
     return breaches
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cases.codes import CategoryOfAbuse, PrimaryNeed, ReasonForClosure
-from cases.validation import cin_plan_alongside_cp_breaches, cp_plan_breaches
+from cases.validation import cin_plan_alongside_cp_breaches, cp_plan_breaches, factor_breaches
 
 from .codes import ASSESSMENT_FACTORS, DISABILITY, ETHNICITY, GENDER_TO_SEX, REFERRAL_SOURCE, SEX
 from .records import ChildRecord, Header, collection_start
@@ -213,14 +213,8 @@ def child_check(raw: ChildRecord, header: Header) -> tuple[ChildRecord, list[Iss
                         "ST03",
                         f"Assessment factor '{code}' is not a census code.",
                     )
-            if "21" in a.factors and len(a.factors) > 1:
-                c.add(
-                    "AssessmentFactors", "8869", "Factor 21 (no factors) is combined with others."
-                )
-            if len(set(a.factors)) != len(a.factors):
-                c.add(
-                    "AssessmentFactors", "8898", "An assessment factor is recorded more than once."
-                )
+            for breach in factor_breaches(a.factors):
+                c.add("AssessmentFactors", breach.rule, breach.message)
             for code, rule in (("18A", "8945Q"), ("19A", "8950Q")):
                 if code in a.factors:
                     c.add(

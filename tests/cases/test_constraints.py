@@ -95,7 +95,7 @@ def test_rule_checks_in_python_match_the_database_rules():
     ]
     assert cp_plan_breaches((D(2023, 1, 1), None), [(D(2022, 1, 1), D(2023, 1, 1))]) == []
     assert [b.rule for b in factor_breaches(["21", "3A"])] == ["8869"]
-    assert [b.rule for b in factor_breaches(["3A", "3A"])] == ["8868"]
+    assert [b.rule for b in factor_breaches(["3A", "3A"])] == ["8898"]
 
 
 def test_step_down_ends_the_plan_and_starts_a_cin_plan(manager):
