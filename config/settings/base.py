@@ -152,7 +152,9 @@ REST_FRAMEWORK = {
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Safeguard Transitions API",
-    "DESCRIPTION": "Partner agency API: families, people, plans and cohort flags shared by agreement.",
+    "DESCRIPTION": (
+        "Partner agency API: families, people, plans and cohort flags shared by agreement."
+    ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
@@ -166,7 +168,9 @@ SPECTACULAR_SETTINGS = {
 }
 
 # Celery: JSON only, bounded task time, beat schedule kept here (not in the database).
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", default=env("REDIS_URL", default="redis://127.0.0.1:6379/0"))
+CELERY_BROKER_URL = env(
+    "CELERY_BROKER_URL", default=env("REDIS_URL", default="redis://127.0.0.1:6379/0")
+)
 CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", default=None)
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
