@@ -28,6 +28,7 @@ install: $(BIN)/uv node_modules/.package-lock.json
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py cohort_run
 	./scripts/run-local.sh
 
 lint: install
