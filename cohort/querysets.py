@@ -13,8 +13,11 @@ from cases.roles import Role
 #: Roles that review the cohort as a whole (DOMAIN.md "Roles": IROs review cohort flags,
 #: managers allocate). Transition and social workers see flags of families they can see.
 COHORT_REVIEW_ROLES = frozenset({Role.IRO, Role.MANAGER})
-#: Partner agencies see no flags until sharing scopes say otherwise (issue 5).
-COHORT_ROLES = COHORT_REVIEW_ROLES | {Role.TRANSITION_WORKER, Role.SOCIAL_WORKER}
+#: Roles that use the cohort pages.
+COHORT_PAGE_ROLES = COHORT_REVIEW_ROLES | {Role.TRANSITION_WORKER, Role.SOCIAL_WORKER}
+#: Partner agency users reach flags only through the API, which narrows them further to families
+#: shared with their agency under the "cohort" sharing scope (`sharing.api.SharedScopeMixin`).
+COHORT_ROLES = COHORT_PAGE_ROLES | {Role.PARTNER}
 
 
 def _role(user: Any) -> str | None:
@@ -25,7 +28,8 @@ def _role(user: Any) -> str | None:
 
 class CohortFlagQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> CohortFlagQuerySet:
-        """Flags of families `user` may see, for the roles that work with the cohort."""
+        """Flags of families `user` may see, for the roles that work with the cohort (a partner's
+        families are those shared with their agency; the API narrows them to the cohort scope)."""
         from cases.models import Family
 
         if _role(user) not in COHORT_ROLES:

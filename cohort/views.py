@@ -28,7 +28,7 @@ from .forms import (
     FlagFilterForm,
 )
 from .models import CohortDispute, CohortFlag
-from .querysets import COHORT_REVIEW_ROLES, COHORT_ROLES
+from .querysets import COHORT_PAGE_ROLES, COHORT_REVIEW_ROLES
 from .selectors import (
     cohort_export_rows,
     cohort_flag_detail,
@@ -63,7 +63,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 @login_required
 def cohort_list_view(request: HttpRequest) -> HttpResponse:
-    _require(request, COHORT_ROLES)
+    _require(request, COHORT_PAGE_ROLES)
     form = _filter_form(request)
     filters = form.filters()
     flags = cohort_flag_list(user=request.user, filters=filters)
@@ -124,7 +124,7 @@ def _flag_permissions(user: Any, flag: CohortFlag) -> dict[str, bool]:
 
 @login_required
 def cohort_flag_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require(request, COHORT_ROLES)
+    _require(request, COHORT_PAGE_ROLES)
     flag = cohort_flag_detail(user=request.user, pk=pk)
     audit_read(actor=request.user, targets=[flag], action="cohort_flag.view")
     return render(
@@ -148,7 +148,7 @@ def _flag_action(
 ) -> HttpResponse:
     """GET shows the form; POST validates it and calls the service; its refusals become form
     errors (state) or 403 (role)."""
-    _require(request, COHORT_ROLES)
+    _require(request, COHORT_PAGE_ROLES)
     flag = cohort_flag_for_update(user=request.user, pk=pk)
     if not _flag_permissions(request.user, flag)[permission]:
         raise PermissionDenied

@@ -1,10 +1,12 @@
 """`/api/v1/cohort/`: read-only, visibility first (`visible_to(user)`), every read audit-logged
-by `AuditedReadOnlyViewSet`. Partner agencies see no flags until sharing scopes cover them."""
+by `AuditedReadOnlyViewSet`. A partner agency sees the flags of families shared with it under the
+"cohort" sharing scope (`SharedScopeMixin`); council staff are not narrowed."""
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
 from config.api import AuditedReadOnlyViewSet, IdCursorPagination
+from sharing.api import SharedScopeMixin
 
 from ..models import CohortFlag, CohortFlagChild, CohortRun
 from .filters import CohortFlagFilter, CohortRunFilter
@@ -15,8 +17,9 @@ from .serializers import CohortFlagSerializer, CohortRunSerializer
     list=extend_schema(summary="Transition cohort flags you may see"),
     retrieve=extend_schema(summary="One cohort flag with its children and why"),
 )
-class CohortFlagViewSet(AuditedReadOnlyViewSet):
+class CohortFlagViewSet(SharedScopeMixin, AuditedReadOnlyViewSet):
     audit_name = "cohort_flag"
+    sharing_scope = "cohort"
     serializer_class = CohortFlagSerializer
     filterset_class = CohortFlagFilter
     pagination_class = IdCursorPagination
