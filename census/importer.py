@@ -24,8 +24,9 @@ from queue import Full, Queue
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from psycopg2.extras import execute_values
 
 from cases.codes import DA_FACTORS
@@ -387,33 +388,45 @@ def _upsert(
     """INSERT ... ON CONFLICT (natural key) DO UPDATE/NOTHING for many rows in one statement.
 
     The ORM's bulk_create builds a model instance per row; at a million rows that alone takes
-    longer than the database (ADR 0010), so rows go as tuples through psycopg2's execute_values.
-    Table and column names come from the model's metadata. With `returning`, gives back those
-    columns plus whether the row was inserted (PostgreSQL's xmax is 0 for a new row).
+    longer than the database (ADR 0010), so rows go as tuples (`_insert_rows`). Table and column
+    names come from the model's metadata. With `returning`, gives back those columns; whether
+    each row was inserted or updated goes to `counts`.
     """
     if not rows:
         return []
     meta = model._meta
     stamped = any(f.name == "updated_at" for f in meta.concrete_fields)
     all_columns = columns + (["created_at", "updated_at"] if stamped else [])
-    template = (
-        "(" + ", ".join(["%s"] * len(columns) + (["now()", "now()"] if stamped else [])) + ")"
-    )
+    # Values the database driver cannot take as they are (JSON) are adapted by their field, and
+    # timestamps are set here as `auto_now` would, so every backend gets plain parameters.
+    adapted = {
+        i: json_field
+        for i, json_field in enumerate(meta.get_field(c) for c in columns)
+        if isinstance(json_field, models.JSONField)
+    }
+    if adapted:
+        rows = [
+            tuple(
+                adapted[i].get_db_prep_save(value, connection) if i in adapted else value
+                for i, value in enumerate(row)
+            )
+            for row in rows
+        ]
+    if stamped:
+        now = connection.ops.adapt_datetimefield_value(timezone.now())
+        rows = [(*row, now, now) for row in rows]
     # Identifiers come from model metadata and literals in this module, never from input.
-    sql = f"INSERT INTO {meta.db_table} ({', '.join(all_columns)}) VALUES %s "  # noqa: S608
-    sql += f"ON CONFLICT ({', '.join(conflict)}) "
+    insert = f"INSERT INTO {meta.db_table} ({', '.join(all_columns)}) VALUES "  # noqa: S608
+    tail = f" ON CONFLICT ({', '.join(conflict)}) "
     if update:
         assignments = [*update, *(["updated_at"] if stamped else [])]
-        sql += "DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in assignments)
+        tail += "DO UPDATE SET " + ", ".join(f"{c} = EXCLUDED.{c}" for c in assignments)
     else:
-        sql += "DO NOTHING"
+        tail += "DO NOTHING"
     if returning:
-        sql += f" RETURNING {', '.join(returning)}, (xmax = 0)"
-    # The raw cursor bypasses Django's error translation: restore it, so callers see DatabaseError.
-    with connection.cursor() as cursor, connection.wrap_database_errors:
-        result = execute_values(
-            cursor.cursor, sql, rows, template=template, page_size=2000, fetch=bool(returning)
-        )
+        tail += f" RETURNING {', '.join(returning)}"
+    with connection.cursor() as cursor:
+        result = _insert_rows(cursor, insert, tail, rows, model=model, returning=bool(returning))
     if returning:
         inserted = sum(1 for row in result if row[-1])
         counts.created[name] += inserted
@@ -421,6 +434,57 @@ def _upsert(
         return [tuple(row[:-1]) for row in result]
     counts.created[name] += len(rows)  # DO NOTHING rows were checked absent beforehand
     return []
+
+
+#: Stale factors deleted per statement (see write_children).
+STALE_FACTORS_PER_DELETE = 400
+
+#: Rows per statement (PostgreSQL's execute_values page; on other backends also capped by the
+#: number of parameters a statement may have).
+PAGE_SIZE = 2000
+
+
+def _insert_rows(
+    cursor: Any, insert: str, tail: str, rows: list[tuple[Any, ...]], *, model: Any, returning: bool
+) -> list[tuple[Any, ...]]:
+    """Run `insert` + a multi-row VALUES list + `tail` for `rows`, a page at a time.
+
+    The only part of the import that differs by database. With `returning`, each returned row
+    ends with whether the statement inserted it (rather than updated it).
+    """
+    if connection.vendor == "postgresql":
+        # psycopg2's execute_values builds the VALUES list in C: the fastest way in (ADR 0010).
+        # PostgreSQL's xmax is 0 for a row version this statement inserted.
+        sql = insert + "%s" + tail + (", (xmax = 0)" if returning else "")
+        # The raw cursor bypasses Django's error translation: restore it (callers catch
+        # DatabaseError).
+        with connection.wrap_database_errors:
+            found: list[tuple[Any, ...]] = execute_values(
+                cursor.cursor, sql, rows, page_size=PAGE_SIZE, fetch=returning
+            )
+        return found
+    # Other backends (SQLite under `make run`, 3.35+ for RETURNING): ordinary placeholders, as
+    # many rows per statement as the backend's parameter limit allows.
+    pk = model._meta.pk.column
+    width = len(rows[0])
+    limit = connection.features.max_query_params  # None when the backend sets none
+    per_page = PAGE_SIZE if limit is None else max(1, min(PAGE_SIZE, (limit - 1) // width))
+    row_sql = "(" + ", ".join(["%s"] * width) + ")"
+    result: list[tuple[Any, ...]] = []
+    for first in range(0, len(rows), per_page):
+        page = rows[first : first + per_page]
+        params = [value for row in page for value in row]
+        sql = insert + ", ".join([row_sql] * len(page)) + tail
+        if returning:
+            # No xmax here, but autoincrement keys only grow: a row whose key is above the
+            # largest one before the statement was inserted by it.
+            cursor.execute(f"SELECT MAX({pk}) FROM {model._meta.db_table}")  # noqa: S608
+            sql += f", ({pk} > %s)"
+            params.append(cursor.fetchone()[0] or 0)
+        cursor.execute(sql, params)
+        if returning:
+            result += [tuple(row) for row in cursor.fetchall()]
+    return result
 
 
 def write_children(
@@ -631,11 +695,14 @@ def write_children(
             have = stored.factors.get(aid, set())
             factor_rows += [(aid, code) for code in sorted(row["factors"] - have)]
             stale += [(aid, code) for code in sorted(have - row["factors"])]
-    if stale:
+    # A few hundred pairs per statement: SQLite refuses an expression nested 1,000 deep, and
+    # each OR adds a level.
+    for first in range(0, len(stale), STALE_FACTORS_PER_DELETE):
         condition = Q()
-        for aid, code in stale:
+        for aid, code in stale[first : first + STALE_FACTORS_PER_DELETE]:
             condition |= Q(assessment_id=aid, code=code)
         AssessmentFactor.objects.filter(condition).delete()
+    if stale:
         counts.updated["assessment_factor_removed"] += len(stale)
     _upsert(
         AssessmentFactor,
@@ -765,22 +832,30 @@ WRITTEN_MODELS = (
 
 
 def statistics_refresh() -> None:
-    """ANALYZE the tables the import writes.
+    """ANALYZE the tables the import writes (PostgreSQL; nothing to do on SQLite).
 
     A first import grows them from nothing; with stale statistics PostgreSQL reads whole tables
     to load each batch's stored rows (seen at 100,000 children: several times slower). The
-    importer calls this each time the data may have doubled (batches 1, 2, 4, 8, ...).
+    importer calls this each time the data may have doubled (batches 1, 2, 4, 8, ...). SQLite's
+    planner, without statistics, takes an index on the looked-up key as selective, which is what
+    these lookups need, so `make run` skips the full scans ANALYZE would make.
     """
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE " + ", ".join(m._meta.db_table for m in WRITTEN_MODELS))
 
 
 def _relax_commit() -> None:
-    """Do not wait for the WAL flush at each batch's commit (ADR 0010).
+    """Do not wait for the WAL flush at each batch's commit (ADR 0010; PostgreSQL only).
 
     A crash can lose the last batches written, never corrupt them, and an import is idempotent:
-    running it again completes it. Applies to this transaction only.
+    running it again completes it. Applies to this transaction only. SQLite (`make run`) has no
+    per-transaction setting (`PRAGMA synchronous` cannot change inside a transaction) and a
+    local database needs none, so it keeps its own.
     """
+    if connection.vendor != "postgresql":
+        return
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
 

@@ -5,7 +5,6 @@ Writes go through `census/services.py`; the job's progress is read by the upload
 """
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 
 from cases.models import Person
@@ -17,7 +16,8 @@ class CensusChild(models.Model):
     person = models.OneToOneField(Person, on_delete=models.CASCADE, related_name="census")
     #: GenderCurrent as recorded (1/2/0/9) in returns before 2024-25; blank when `Sex` was sent.
     gender_current = models.CharField(max_length=1, blank=True)
-    disabilities = ArrayField(models.CharField(max_length=4), default=list, blank=True)
+    #: Disability codes as recorded (a JSON list, so SQLite under `make run` stores it too).
+    disabilities = models.JSONField(default=list, blank=True)
 
     class Meta:
         verbose_name = "census child"
