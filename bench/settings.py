@@ -11,7 +11,8 @@ SECRET_KEY = "bench-only-not-secret-" + "x" * 40
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "bench.urls"
-CONN_MAX_AGE = 60
+# Persistent connections, as production intends (the setting Django reads is the per-database one).
+DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="1000000/min")
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
