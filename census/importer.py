@@ -26,7 +26,6 @@ from typing import Any
 from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
-from django.utils import timezone
 from psycopg2.extras import execute_values
 
 from cases.codes import DA_FACTORS
@@ -397,8 +396,7 @@ def _upsert(
     meta = model._meta
     stamped = any(f.name == "updated_at" for f in meta.concrete_fields)
     all_columns = columns + (["created_at", "updated_at"] if stamped else [])
-    # Values the database driver cannot take as they are (JSON) are adapted by their field, and
-    # timestamps are set here as `auto_now` would, so every backend gets plain parameters.
+    # Values the database driver cannot take as they are (JSON) are adapted by their field.
     adapted = {
         i: json_field
         for i, json_field in enumerate(meta.get_field(c) for c in columns)
@@ -412,9 +410,10 @@ def _upsert(
             )
             for row in rows
         ]
-    if stamped:
-        now = connection.ops.adapt_datetimefield_value(timezone.now())
-        rows = [(*row, now, now) for row in rows]
+    # Timestamps in SQL, standard so on every backend (to the second on SQLite): as parameters
+    # they would double psycopg2's work per row.
+    stamps = ["CURRENT_TIMESTAMP", "CURRENT_TIMESTAMP"] if stamped else []
+    template = "(" + ", ".join(["%s"] * len(columns) + stamps) + ")"
     # Identifiers come from model metadata and literals in this module, never from input.
     insert = f"INSERT INTO {meta.db_table} ({', '.join(all_columns)}) VALUES "  # noqa: S608
     tail = f" ON CONFLICT ({', '.join(conflict)}) "
@@ -426,7 +425,9 @@ def _upsert(
     if returning:
         tail += f" RETURNING {', '.join(returning)}"
     with connection.cursor() as cursor:
-        result = _insert_rows(cursor, insert, tail, rows, model=model, returning=bool(returning))
+        result = _insert_rows(
+            cursor, insert, template, tail, rows, model=model, returning=bool(returning)
+        )
     if returning:
         inserted = sum(1 for row in result if row[-1])
         counts.created[name] += inserted
@@ -445,12 +446,19 @@ PAGE_SIZE = 2000
 
 
 def _insert_rows(
-    cursor: Any, insert: str, tail: str, rows: list[tuple[Any, ...]], *, model: Any, returning: bool
+    cursor: Any,
+    insert: str,
+    template: str,
+    tail: str,
+    rows: list[tuple[Any, ...]],
+    *,
+    model: Any,
+    returning: bool,
 ) -> list[tuple[Any, ...]]:
-    """Run `insert` + a multi-row VALUES list + `tail` for `rows`, a page at a time.
+    """Run `insert` + VALUES (`template` per row) + `tail` for `rows`, a page at a time.
 
-    The only part of the import that differs by database. With `returning`, each returned row
-    ends with whether the statement inserted it (rather than updated it).
+    The only part of the write path whose statements differ by database. With `returning`,
+    each returned row ends with whether the statement inserted it (rather than updated it).
     """
     if connection.vendor == "postgresql":
         # psycopg2's execute_values builds the VALUES list in C: the fastest way in (ADR 0010).
@@ -460,7 +468,7 @@ def _insert_rows(
         # DatabaseError).
         with connection.wrap_database_errors:
             found: list[tuple[Any, ...]] = execute_values(
-                cursor.cursor, sql, rows, page_size=PAGE_SIZE, fetch=returning
+                cursor.cursor, sql, rows, template=template, page_size=PAGE_SIZE, fetch=returning
             )
         return found
     # Other backends (SQLite under `make run`, 3.35+ for RETURNING): ordinary placeholders, as
@@ -469,12 +477,11 @@ def _insert_rows(
     width = len(rows[0])
     limit = connection.features.max_query_params  # None when the backend sets none
     per_page = PAGE_SIZE if limit is None else max(1, min(PAGE_SIZE, (limit - 1) // width))
-    row_sql = "(" + ", ".join(["%s"] * width) + ")"
     result: list[tuple[Any, ...]] = []
     for first in range(0, len(rows), per_page):
         page = rows[first : first + per_page]
         params = [value for row in page for value in row]
-        sql = insert + ", ".join([row_sql] * len(page)) + tail
+        sql = insert + ", ".join([template] * len(page)) + tail
         if returning:
             # No xmax here, but autoincrement keys only grow: a row whose key is above the
             # largest one before the statement was inserted by it.
