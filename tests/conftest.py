@@ -171,5 +171,8 @@ def celery_worker_redis(transactional_db):
     from config.celery import app
 
     app.conf.task_always_eager = False
+    # Tests without a worker may have queued tasks (an upload, a run); a stale message must not
+    # reach this test's worker, whose database no longer holds what it names.
+    app.control.purge()
     with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10) as worker:
         yield worker
