@@ -1,8 +1,8 @@
 """Every caller against every endpoint and method (issue 5 acceptance).
 
 Two partner agencies, police and health; one family shared with police only (plans, incidents,
-cohort). Council roles see by role. Unshared and missing ids answer byte-identical 404s, and
-unshared records never appear in lists.
+cohort), both families in the transition cohort. Council roles see by role. Unshared and
+missing ids answer byte-identical 404s, and unshared records never appear in lists.
 """
 
 import datetime as dt
@@ -14,6 +14,9 @@ from rest_framework.test import APIClient
 from cases.models import Agency
 from cases.roles import Role
 from cases.services import da_incident_record
+from cohort.models import CohortFlag
+from cohort.services import cohort_run_execute
+from tests.cohort.conftest import build_case
 from tests.factories import AgencyFactory, CPPlanFactory, FamilyFactory, MembershipFactory
 
 from .conftest import bearer
@@ -31,6 +34,11 @@ def world(household, police, share, make_user, agency_token, staff_token, team, 
     other_plan = CPPlanFactory()
     MembershipFactory(family=other, person=other_plan.child)
     police_officer = make_user(Role.PARTNER, agency=police)
+    # Both families qualify for the transition cohort: one flag each.
+    build_case(family=household["family"])
+    build_case(family=other)
+    cohort_run_execute(actor=None, as_of=dt.date(2024, 6, 30))
+    flags = {flag.family_id: flag.pk for flag in CohortFlag.objects.all()}
     incident = da_incident_record(
         actor=police_officer,
         family=household["family"],
@@ -70,12 +78,14 @@ def world(household, police, share, make_user, agency_token, staff_token, team, 
         "people": household["child"].pk,
         "plans": household["plan"].pk,
         "incidents": incident.pk,
+        "cohort/flags": flags[household["family"].pk],
     }
     unshared = {
         "families": other.pk,
         "people": other_plan.child.pk,
         "plans": other_plan.pk,
         "incidents": other_incident.pk,
+        "cohort/flags": flags[other.pk],
     }
     return {"callers": callers, "shared": shared, "unshared": unshared, "household": household}
 
@@ -97,7 +107,7 @@ SEES_SHARED = {
 SEES_UNSHARED = {
     name: name in {"manager_session", "manager_token", "iro_session"} for name in SEES_SHARED
 }
-ENDPOINTS = ["families", "people", "plans", "incidents"]
+ENDPOINTS = ["families", "people", "plans", "incidents", "cohort/flags"]
 CALLERS = list(SEES_SHARED)
 
 
