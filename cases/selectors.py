@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from .models import CPPlan, Family, FamilyMembership
+from .models import CPPlan, DAIncident, Family, FamilyMembership
 
 FAMILY_SORTS = {
     "reference": "reference",
@@ -46,9 +46,14 @@ def family_detail(*, user: Any, pk: int) -> Family:
         .prefetch_related(Prefetch("person__cp_plans", queryset=plans))
         .order_by("abuse_role", "person__date_of_birth")
     )
+    # Police DA incident notifications (issue 5) show on the family for whoever may see it.
+    incidents = DAIncident.objects.select_related("reported_by_agency").order_by("-occurred_on")
     queryset = (
         Family.objects.visible_to(user)
         .select_related("transition_worker")
-        .prefetch_related(Prefetch("memberships", queryset=memberships))
+        .prefetch_related(
+            Prefetch("memberships", queryset=memberships),
+            Prefetch("da_incidents", queryset=incidents),
+        )
     )
     return get_object_or_404(queryset, pk=pk)

@@ -198,3 +198,26 @@ def test_staff_create_a_personal_token_shown_once_and_use_it(client, iro, househ
     client.force_login(make_user(Role.PARTNER))
     assert client.get("/sharing/my-tokens/").status_code == 403
     assert client.post(f"/sharing/my-tokens/{token.pk}/revoke/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_police_notification_shows_on_the_family_page_for_the_allocated_worker(
+    client, household, police, make_user, transition_worker
+):
+    from cases.models import Family
+    from cases.services import da_incident_record
+
+    Family.objects.filter(pk=household["family"].pk).update(transition_worker=transition_worker)
+    da_incident_record(
+        actor=make_user(Role.PARTNER, agency=police),
+        family=household["family"],
+        occurred_on=TODAY(),
+        summary="Officers attended; child present.",
+        police_reference="PR-1",
+        people_involved=[household["mother"]],
+        children_present=[household["child"]],
+    )
+    client.force_login(transition_worker)
+    html = client.get(f"/families/{household['family'].pk}/").content.decode()
+    assert "Officers attended; child present." in html
+    assert "Police reference PR-1" in html
