@@ -160,7 +160,7 @@ def prepare_access() -> tuple[str, list[int], dict[str, int]]:
             INSERT INTO sharing_sharingagreement (family_id, agency_id, purpose, lawful_basis,
                 legal_gateway, scopes, granted_by_id, starts_on, ends_on, created_at, end_reason)
             SELECT g.content_object_id, a.id, 'Demo: multi-agency safeguarding', 'public_task',
-                'Children Act 2004 s11', ARRAY['plans', 'incidents', 'cohort'], %s,
+                'Children Act 2004 s11', '["plans", "incidents", "cohort"]'::jsonb, %s,
                 current_date - 30, current_date + 180, now(), ''
             FROM cases_familygroupobjectpermission g
             JOIN cases_agency a ON a.group_id = g.group_id AND a.kind <> 'council'

@@ -7,14 +7,13 @@ import datetime as dt
 from typing import Any
 
 from django.conf import settings
-from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
 from cases.models import Agency, Family, Person
 
-from . import scopes
+from . import lookups, scopes  # noqa: F401  (lookups registers `has_item`)
 
 
 class LawfulBasis(models.TextChoices):
@@ -31,7 +30,7 @@ class SharingAgreementQuerySet(models.QuerySet["SharingAgreement"]):
         return self.filter(starts_on__lte=day, ends_on__gte=day, ended_at__isnull=True)
 
     def covering(self, scope: str) -> SharingAgreementQuerySet:
-        return self.filter(scopes__contains=[scope])
+        return self.filter(scopes__has_item=scope)
 
 
 class SharingAgreement(models.Model):
@@ -53,7 +52,8 @@ class SharingAgreement(models.Model):
     legal_gateway = models.CharField(
         max_length=200, blank=True, help_text="e.g. Children Act 2004 s11; DPA 2018 Sch 1 para 18."
     )
-    scopes = ArrayField(models.CharField(max_length=40))
+    #: Scope codes from `sharing/scopes.py`, as a JSON list (portable; see `sharing/lookups.py`).
+    scopes = models.JSONField()
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -4,13 +4,11 @@ The importer writes with `INSERT ... ON CONFLICT ... RETURNING` on both (ADR 001
 statement is sent differs. The scenarios run in a child process on a fresh SQLite database.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.sqlite import run_script_on_sqlite
 
 from . import sqlite_scenarios
 
@@ -63,30 +61,6 @@ def check(result):
 @pytest.mark.django_db
 def test_scenarios_on_postgresql(tmp_path):
     check(sqlite_scenarios.run(tmp_path))
-
-
-def run_script_on_sqlite(script: Path, database: Path, *args: str) -> dict:
-    """Run `script` in a child process on a fresh SQLite database with the local settings, and
-    return the JSON it prints last."""
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{database}",
-        "CELERY_BROKER_URL": "memory://",
-        "CELERY_TASK_ALWAYS_EAGER": "False",
-    }
-    completed = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-        [sys.executable, str(script), *args],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def test_the_same_scenarios_on_sqlite(tmp_path):

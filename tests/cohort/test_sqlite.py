@@ -4,13 +4,11 @@ SQLite gets the month arithmetic as a Python function registered on each connect
 (`cohort/apps.py`), so this runs the scenarios in a child process on a fresh SQLite database.
 """
 
-import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.sqlite import run_script_on_sqlite
 
 from . import sqlite_scenarios
 
@@ -32,24 +30,9 @@ def test_scenarios_on_postgresql():
 
 
 def test_the_same_scenarios_on_sqlite(tmp_path):
-    root = Path(__file__).resolve().parents[2]
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'cohort.sqlite3'}",
-        "CELERY_BROKER_URL": "memory://",
-    }
-    completed = subprocess.run(  # noqa: S603 - our own script, fixed arguments
-        [sys.executable, str(Path(__file__).with_name("sqlite_scenarios.py"))],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    result = run_script_on_sqlite(
+        Path(__file__).with_name("sqlite_scenarios.py"), tmp_path / "cohort.sqlite3"
     )
-    assert completed.returncode == 0, completed.stderr[-3000:]
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
     assert result["outcomes"] == EXPECTED
     assert result["first"] == [4, 0, 1]
     assert result["second"] == [0, 4]

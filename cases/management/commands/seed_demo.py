@@ -1,5 +1,6 @@
 """`python manage.py seed_demo [--families N] [--seed S]`: the demo data `make run` shows."""
 
+import datetime as dt
 import time
 
 from django.contrib.auth.models import Permission
@@ -12,8 +13,9 @@ from audit.models import Channel
 from audit.services import audit_record
 from cases import services
 from cases.demo import DemoHistory
-from cases.models import Agency, Family
+from cases.models import Agency, Family, User
 from cases.roles import Role
+from sharing.models import LawfulBasis, SharingAgreement
 
 DEMO_PASSWORD = "safeguard-demo-2026"  # noqa: S105 - printed for the demo; never in production.
 
@@ -25,6 +27,8 @@ AGENCIES = [
     ("Demo Schools Partnership", "education", Agency.Kind.EDUCATION),
     ("Demo Domestic Abuse Service (IDVA)", "idva", Agency.Kind.IDVA),
 ]
+#: Partner agencies some demo families are shared with (plans, incidents and cohort flags).
+PARTNERS = ("police", "idva")
 USERS = [
     # username, first, last, role, agency code, team index or None
     ("manager", "Morgan", "Hale", Role.MANAGER, "council", None),
@@ -67,14 +71,21 @@ class Command(BaseCommand):
                 seed=seed,
                 today=timezone.localdate(),
                 team_group_ids=[team.group_id for team in teams],
-                partner_group_ids=[agencies["police"].group_id, agencies["idva"].group_id],
+                partner_group_ids=[agencies[code].group_id for code in PARTNERS],
             )
             permission_id = Permission.objects.get(
                 codename="view_family", content_type__app_label="cases"
             ).pk
+            manager = User.objects.get(username="manager")
+            partner_agencies = {agencies[code].group_id: agencies[code] for code in PARTNERS}
             for number, batch in enumerate(history.batches(families, batch_size), start=1):
                 with transaction.atomic():
                     batch.save(permission_id)
+                    SharingAgreement.objects.bulk_create(
+                        self._agreement(family.pk, partner_agencies[group_id], manager)
+                        for family, group_id in batch.grants
+                        if group_id in partner_agencies
+                    )
                 if number % 20 == 0:
                     self.stdout.write(f"  {number * batch_size} families")
             audit_record(
@@ -86,6 +97,21 @@ class Command(BaseCommand):
             )
         )
         self._print_logins()
+
+    def _agreement(self, family_id: int, agency: Agency, manager: User) -> SharingAgreement:
+        """The recorded basis for a demo share (its guardian grant is written with the batch)."""
+        today = timezone.localdate()
+        return SharingAgreement(
+            family_id=family_id,
+            agency=agency,
+            purpose="Demo: multi-agency safeguarding of a family with domestic abuse",
+            lawful_basis=LawfulBasis.PUBLIC_TASK,
+            legal_gateway="Children Act 2004 s11",
+            scopes=["plans", "incidents", "cohort"],
+            granted_by=manager,
+            starts_on=today - dt.timedelta(days=30),
+            ends_on=today + dt.timedelta(days=180),
+        )
 
     @transaction.atomic
     def _organisations(self):  # type: ignore[no-untyped-def]
