@@ -14,3 +14,5 @@ def test_demo_on_sqlite_shares_with_partners_by_agreement(tmp_path):
     # The police see exactly the families their agreements name.
     assert result["police_families"] == result["police_agreements"] > 0
     assert result["flags"] > 0
+    # Reads are audit-logged there too, one row per record, with their family and details.
+    assert result["audit"] == [["police", True, {"agency": "police"}, True]] * 3
