@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from audit.services import audit_read
 from cases.roles import Role
+from config.forms import form_add_service_errors
 
 from . import services
 from .forms import (
@@ -157,7 +158,7 @@ def _flag_action(
         try:
             perform(request.user, flag, form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, done)
             return redirect("cohort:flag_detail", pk=flag.pk)
@@ -172,14 +173,6 @@ def _flag_action(
             "button_class": button_class,
         },
     )
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 @login_required
@@ -297,7 +290,7 @@ def dispute_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
                 answer=form.cleaned_data["answer"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, "Answer recorded.")
             return redirect("cohort:flag_detail", pk=dispute.flag_id)

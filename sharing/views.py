@@ -11,6 +11,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from config.forms import form_add_service_errors
+
 from . import services
 from .forms import AgreementEndForm, AgreementForm, ClientForm, PersonalTokenForm, TokenForm
 from .models import ApiToken
@@ -18,14 +20,6 @@ from .selectors import agreement_list, client_list
 
 PAGE_SIZE = 25
 NEW_TOKEN_KEY = "sharing_new_token"  # noqa: S105 (a session key name)
-
-
-def _add_service_errors(form: Any, error: ValidationError) -> None:
-    if hasattr(error, "error_dict"):
-        for field, messages_ in error.message_dict.items():
-            form.add_error(field if field in form.fields else None, messages_)
-    else:
-        form.add_error(None, error.messages)
 
 
 def _require_sharing_role(request: HttpRequest) -> None:
@@ -66,7 +60,7 @@ def agreement_create_view(request: HttpRequest) -> HttpResponse:
                 ends_on=data["ends_on"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(
                 request, f"Sharing agreement recorded: {agreement.subject} with {agreement.agency}."
@@ -89,7 +83,7 @@ def agreement_end_view(request: HttpRequest, pk: int) -> HttpResponse:
                 reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             messages.success(request, f"Sharing with {agreement.agency} has ended.")
             return redirect("sharing:agreement_list")
@@ -123,7 +117,7 @@ def token_list_view(request: HttpRequest) -> HttpResponse:
                     name=client_form.cleaned_data["name"],
                 )
             except ValidationError as error:
-                _add_service_errors(client_form, error)
+                form_add_service_errors(client_form, error)
             else:
                 messages.success(request, f"System added: {client.name}.")
                 return redirect("sharing:token_list")
@@ -138,7 +132,7 @@ def token_list_view(request: HttpRequest) -> HttpResponse:
                     expires_on=token_form.cleaned_data["expires_on"],
                 )
             except ValidationError as error:
-                _add_service_errors(token_form, error)
+                form_add_service_errors(token_form, error)
             else:
                 # Post/redirect/get, so a reload cannot issue a second token. The secret waits in
                 # the session only until the next page shows it once (ADR 0033).
@@ -197,7 +191,7 @@ def personal_token_list_view(request: HttpRequest) -> HttpResponse:
                 expires_on=form.cleaned_data["expires_on"],
             )
         except ValidationError as error:
-            _add_service_errors(form, error)
+            form_add_service_errors(form, error)
         else:
             request.session[NEW_TOKEN_KEY] = {"id": token.pk, "secret": secret}
             return redirect("sharing:personal_token_list")
