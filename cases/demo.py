@@ -31,6 +31,7 @@ from .models import (
     Section47Enquiry,
     StepDown,
 )
+from .validation import weekday_on_or_after
 
 FIRST_NAMES_CHILD = [
     "Amelia",
@@ -156,13 +157,6 @@ CATEGORIES = ["NEG"] * 48 + ["EMO"] * 38 + ["PHY"] * 7 + ["SAB"] * 4 + ["MUL"] *
 DURATION_BANDS = [((1, 3), 16), ((3, 6), 11), ((6, 12), 44), ((12, 24), 25), ((24, 34), 4)]
 REPLAN_CHANCE = 0.36  # per ended plan: gives ~26% of plan starts being re-plans.
 DA_SHARE = 0.58
-
-
-def _working_day(day: dt.date) -> dt.date:
-    """Conferences are held on working days (DfE rule 8875): move a weekend to Monday."""
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
 
 
 @dataclass
@@ -349,11 +343,11 @@ class DemoHistory:
     def _cp_history(self, batch: FamilyBatch, children: list[Person], *, da: bool) -> None:
         """One or more CP plans shared by the siblings, each in its own CIN episode."""
         rng = self.rng
-        start = _working_day(self.today - dt.timedelta(days=rng.randint(60, 6 * 365)))
+        start = weekday_on_or_after(self.today - dt.timedelta(days=rng.randint(60, 6 * 365)))
         previous = 0
         while start < self.today:
             months = self._duration_months()
-            end: dt.date | None = _working_day(
+            end: dt.date | None = weekday_on_or_after(
                 start + relativedelta(months=months, days=rng.randint(0, 20))
             )
             if end is not None and end >= self.today:
@@ -362,7 +356,7 @@ class DemoHistory:
             # Decide the re-plan first: the CIN plan after a step-down must close before it.
             next_start = None
             if end is not None and rng.random() < REPLAN_CHANCE:
-                next_start = _working_day(end + dt.timedelta(days=rng.randint(75, 30 * 30)))
+                next_start = weekday_on_or_after(end + dt.timedelta(days=rng.randint(75, 30 * 30)))
                 if next_start >= self.today:
                     next_start = None
             self._episode_with_plan(
@@ -386,9 +380,9 @@ class DemoHistory:
         """A family that meets the transition-cohort rule today: a re-plan within 18 months of the
         previous plan, DA at planning, 4+ months on plan, step-down decided in the last 28 days."""
         rng = self.rng
-        second_start = _working_day(self.today - relativedelta(months=rng.randint(5, 11)))
-        first_end = _working_day(second_start - relativedelta(months=rng.randint(3, 15)))
-        first_start = _working_day(first_end - relativedelta(months=rng.randint(6, 12)))
+        second_start = weekday_on_or_after(self.today - relativedelta(months=rng.randint(5, 11)))
+        first_end = weekday_on_or_after(second_start - relativedelta(months=rng.randint(3, 15)))
+        first_start = weekday_on_or_after(first_end - relativedelta(months=rng.randint(6, 12)))
         self._episode_with_plan(
             batch,
             children,
@@ -401,7 +395,7 @@ class DemoHistory:
             next_start=second_start,
         )
         if rng.random() < 0.5:
-            end = _working_day(self.today - dt.timedelta(days=rng.randint(3, 20)))
+            end = weekday_on_or_after(self.today - dt.timedelta(days=rng.randint(3, 20)))
             end = min(end, self.today)
             self._episode_with_plan(
                 batch,
@@ -548,14 +542,14 @@ class DemoHistory:
                         assessment=assessment,
                     )
                 )
-            review = _working_day(
+            review = weekday_on_or_after(
                 start + relativedelta(months=3) - dt.timedelta(days=rng.randint(0, 10))
             )
             last_day = end or self.today
             reviews = []
             while review < last_day:
                 reviews.append(review)
-                review = _working_day(
+                review = weekday_on_or_after(
                     review + relativedelta(months=6) - dt.timedelta(days=rng.randint(0, 10))
                 )
             decision_day = (

@@ -66,6 +66,18 @@ def review_date_breaches(plan_start: dt.date, review_dates: Iterable[dt.date]) -
     ]
 
 
+def is_weekend(day: dt.date) -> bool:
+    """8875: conferences are held on working days, so never on a Saturday or Sunday."""
+    return day.weekday() >= 5
+
+
+def weekday_on_or_after(day: dt.date) -> dt.date:
+    """The day itself, or the Monday after a weekend (how demo and sample data meet 8875)."""
+    while is_weekend(day):
+        day += dt.timedelta(days=1)
+    return day
+
+
 def factor_breaches(codes: Sequence[str]) -> list[RuleBreach]:
     """Assessment factors: 21 stands alone; no code twice."""
     breaches: list[RuleBreach] = []

@@ -21,6 +21,8 @@ from typing import Any
 
 from lxml import etree
 
+from cases.validation import is_weekend, weekday_on_or_after
+
 from .codes import FIRST_SEX_YEAR, SEX_TO_GENDER
 from .records import (
     AssessmentRecord,
@@ -50,16 +52,10 @@ def upn_for(number: int) -> str:
     return _CHECK_LETTERS[total % 23] + body
 
 
-def _weekday(day: dt.date) -> dt.date:
-    while day.weekday() >= 5:
-        day += dt.timedelta(days=1)
-    return day
-
-
 def _working_days_after(day: dt.date, n: int) -> dt.date:
     while n > 0:
         day += dt.timedelta(days=1)
-        if day.weekday() < 5:
+        if not is_weekend(day):
             n -= 1
     return day
 
@@ -73,7 +69,7 @@ def _months_after(day: dt.date, months: int) -> dt.date:
 def _episode(
     rng: random.Random, referral: dt.date, *, cp: bool, previous: int, da: bool
 ) -> EpisodeRecord:
-    referral = _weekday(referral)
+    referral = weekday_on_or_after(referral)
     assessment_start = _working_days_after(referral, rng.randint(1, 3))
     authorised = assessment_start + dt.timedelta(days=rng.randint(10, 40))
     if da:
@@ -93,12 +89,12 @@ def _episode(
         episode.section47s.append(
             Section47Record(s47_start, _working_days_after(s47_start, 15), icpc, False)
         )
-        end = _weekday(icpc + dt.timedelta(days=rng.randint(125, 470)))
+        end = weekday_on_or_after(icpc + dt.timedelta(days=rng.randint(125, 470)))
         reviews = []
-        review = _weekday(_months_after(icpc, 3))
+        review = weekday_on_or_after(_months_after(icpc, 3))
         while review < end:
             reviews.append(review)
-            review = _weekday(_months_after(review, 6))
+            review = weekday_on_or_after(_months_after(review, 6))
         category = rng.choice(CATEGORIES)
         episode.cp_plans.append(
             CPPlanRecord(

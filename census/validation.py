@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from cases.codes import CategoryOfAbuse, PrimaryNeed, ReasonForClosure
-from cases.validation import cin_plan_alongside_cp_breaches, cp_plan_breaches, factor_breaches
+from cases.validation import (
+    cin_plan_alongside_cp_breaches,
+    cp_plan_breaches,
+    factor_breaches,
+    is_weekend,
+)
 
 from .codes import ASSESSMENT_FACTORS, DISABILITY, ETHNICITY, GENDER_TO_SEX, REFERRAL_SOURCE, SEX
 from .records import ChildRecord, Header, collection_start
@@ -186,7 +191,7 @@ def child_check(raw: ChildRecord, header: Header) -> tuple[ChildRecord, list[Iss
                 "ReasonForClosure", "8810", "A reason for closure is given without a closure date."
             )
         episode_icpc = c.date("DateOfInitialCPC", e.icpc)
-        if episode_icpc and episode_icpc.weekday() >= 5:
+        if episode_icpc and is_weekend(episode_icpc):
             c.add("DateOfInitialCPC", "8875", f"Initial conference on {episode_icpc} is a weekend.")
         e.referral, e.closure, e.icpc = referral, closure, episode_icpc
         e.referral_nfa = _flag(e.referral_nfa)
@@ -249,7 +254,7 @@ def child_check(raw: ChildRecord, header: Header) -> tuple[ChildRecord, list[Iss
             s.icpc_not_required = bool(_flag(s.icpc_not_required))
             if s.icpc:
                 icpc_days.add(s.icpc)
-                if s.icpc.weekday() >= 5:
+                if is_weekend(s.icpc):
                     c.add(
                         "DateOfInitialCPC", "8875", f"Initial conference on {s.icpc} is a weekend."
                     )
