@@ -1,14 +1,30 @@
 """The ceiling for the API benchmark: plain Django views returning the same rows as
-`/api/v1/families/` (same token lookup, same `visible_to`, same members) as JSON, with no DRF,
-no per-row scopes and no audit write. What the API costs on top of this is its price."""
+`/api/v1/families/` (the same JSON objects, key for key; a test compares them) with no DRF,
+no pagination cursor, no throttle, no filters and no audit write.
+
+They do the same data work as the API: the token lookup, `visible_to`, and the page's scopes,
+members, plans and incidents (`family_page_extras`, which the API's viewset calls too). What the
+API costs on top of this is the price of its framework and of the audit log (ADR 0039).
+"""
+
+import datetime as dt
+from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 
-from cases.models import Family, FamilyMembership
+from cases.api.serializers import FamilySerializer
+from cases.api.views import family_page_extras
+from cases.models import Family
+from sharing import scopes
 from sharing.services import api_token_authenticate
 
+PAGE_SIZE = 50
+COLUMNS = ("id", "reference", "updated_at", "address", "postcode", "address_confidential")
+CONFIDENTIAL = frozenset({"address", "postcode", "address_confidential"})
 
-def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
+
+def _user(request: HttpRequest) -> Any:
     header = request.headers.get("Authorization", "")
     token = api_token_authenticate(header.removeprefix("Bearer ").strip())
     if token is None:
@@ -16,30 +32,40 @@ def _user(request: HttpRequest):  # type: ignore[no-untyped-def]
     return token.user
 
 
-def _rows(user, **filters):  # type: ignore[no-untyped-def]
-    members = FamilyMembership.objects.order_by("id").values
+def _datetime(value: dt.datetime) -> str:
+    """As the API writes a datetime: local time, ISO 8601, `Z` for UTC."""
+    text = timezone.localtime(value).isoformat()
+    return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+
+
+def _rows(user: Any, **filters: Any) -> list[dict[str, Any]]:
     families = list(
         Family.objects.visible_to(user)
         .filter(**filters)
         .order_by("id")
-        .values("id", "reference", "updated_at", "address", "postcode")[:50]
+        .values_list(*COLUMNS)[:PAGE_SIZE]
     )
-    ids = [f["id"] for f in families]
-    by_family: dict[int, list[dict]] = {pk: [] for pk in ids}
-    for m in members("family_id", "person_id", "person__kind", "abuse_role", "relationship").filter(
-        family_id__in=ids
-    ):
-        by_family[m["family_id"]].append(
-            {
-                "person": m["person_id"],
-                "kind": m["person__kind"],
-                "abuse_role": m["abuse_role"],
-                "relationship": m["relationship"],
-            }
-        )
-    for family in families:
-        family["members"] = by_family[family["id"]]
-    return families
+    extras = family_page_extras(user=user, family_ids=[family[0] for family in families])
+    rows = []
+    for pk, reference, updated_at, address, postcode, confidential in families:
+        codes = extras.scopes[pk]
+        allowed = FamilySerializer.always_fields | scopes.family_fields(codes)
+        if confidential and scopes.CONFIDENTIAL_ADDRESS.code not in codes:
+            allowed -= CONFIDENTIAL
+        row = {
+            "id": pk,
+            "reference": reference,
+            "updated_at": _datetime(updated_at),
+            "address": address,
+            "postcode": postcode,
+            "address_confidential": confidential,
+            "members": extras.members.get(pk, []),
+            "shared_scopes": sorted(codes),
+            "cp_plans": extras.cp_plans.get(pk, []),
+            "incidents": extras.incidents.get(pk, []),
+        }
+        rows.append({key: value for key, value in row.items() if key in allowed})
+    return rows
 
 
 def family_list_plain(request: HttpRequest) -> HttpResponse:
