@@ -85,13 +85,13 @@ def audit_read(
         ctx.path,
         json.dumps(dict(details or {}), cls=DjangoJSONEncoder),
     )
-    rows = []
-    for target in targets:
-        fields = _target_fields(target)
-        rows.append((*common, fields["target_type"], fields["target_id"], fields["family_id"]))
-    if rows:
-        _insert_read_rows(rows)
-    return len(rows)
+    targets = [
+        (fields["target_type"], fields["target_id"], fields["family_id"])
+        for fields in map(_target_fields, targets)
+    ]
+    if targets:
+        _insert_read_rows(common, targets)
+    return len(targets)
 
 
 _READ_COLUMNS = (
@@ -111,15 +111,29 @@ _READ_COLUMNS = (
 _READ_ROWS_PER_STATEMENT = 500  # well under SQLite's parameter limit
 
 
-def _insert_read_rows(rows: list[tuple[Any, ...]]) -> None:
+def _insert_read_rows(common: tuple[Any, ...], targets: list[tuple[Any, ...]]) -> None:
+    """One INSERT for the page. On PostgreSQL the per-record columns travel as three arrays
+    (`unnest`), so a 50-row page is 12 parameters, not 600: about half the time of a VALUES
+    list (ADR 0039). SQLite gets a VALUES list, in chunks under its parameter limit."""
     table = connection.ops.quote_name(AuditEvent._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(column) for column in _READ_COLUMNS)
-    row_sql = "(" + ", ".join(["%s"] * len(_READ_COLUMNS)) + ")"
     with connection.cursor() as cursor:
-        for start in range(0, len(rows), _READ_ROWS_PER_STATEMENT):
-            chunk = rows[start : start + _READ_ROWS_PER_STATEMENT]
+        if connection.vendor == "postgresql":
+            types, ids, families = (list(column) for column in zip(*targets, strict=True))
             cursor.execute(
                 # Table and column names come from the model; every value is a parameter.
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608
+                f"SELECT {', '.join(['%s'] * len(common))}, t.type, t.id, t.family "
+                "FROM unnest(%s::varchar[], %s::varchar[], %s::bigint[]) AS t(type, id, family)",
+                [*common, types, ids, families],
+            )
+            return
+        row_sql = "(" + ", ".join(["%s"] * len(_READ_COLUMNS)) + ")"
+        for start in range(0, len(targets), _READ_ROWS_PER_STATEMENT):
+            chunk = [
+                (*common, *target) for target in targets[start : start + _READ_ROWS_PER_STATEMENT]
+            ]
+            cursor.execute(
                 f"INSERT INTO {table} ({columns}) VALUES {', '.join([row_sql] * len(chunk))}",  # noqa: S608
                 [value for row in chunk for value in row],
             )
