@@ -10,12 +10,14 @@ To put a new endpoint behind a scope (e.g. cohort flags behind ``"cohort"``)::
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
@@ -139,6 +141,8 @@ class IdempotentCreateMixin:
     """`POST` with an `Idempotency-Key` header: the first success is stored with its response;
     a retry with the same key and body replays it (header ``Idempotent-Replayed: true``); the same
     key with another body is a 422. Concurrent retries: the unique key lets one win (ADR 0035).
+    A key older than `API_IDEMPOTENCY_KEY_DAYS` counts as unused: the request runs again and its
+    response replaces the stored one.
 
     Subclasses implement `perform_idempotent_create(request) -> Response`.
     """
@@ -156,13 +160,16 @@ class IdempotentCreateMixin:
             )
         digest = _request_digest(request)
         user: Any = request.user
-        replay = self._replay(request, key, digest)
+        now = timezone.now()
+        replay = self._replay(request, key, digest, now)
         if replay is not None:
             return replay
         try:
             with transaction.atomic():
                 response = self.perform_idempotent_create(request)
                 if status.is_success(response.status_code):
+                    # An expired row for this key makes way (the nightly prune may not have run).
+                    IdempotencyKey.objects.expired(now).filter(user=user, key=key).delete()
                     IdempotencyKey.objects.create(
                         user=user,
                         key=key,
@@ -174,15 +181,15 @@ class IdempotentCreateMixin:
                     )
         except IntegrityError:
             # Another request with this key committed first: answer as it did.
-            replay = self._replay(request, key, digest)
+            replay = self._replay(request, key, digest, now)
             if replay is None:
                 raise
             return replay
         return response
 
-    def _replay(self, request: Request, key: str, digest: str) -> Response | None:
+    def _replay(self, request: Request, key: str, digest: str, now: dt.datetime) -> Response | None:
         user: Any = request.user
-        stored = IdempotencyKey.objects.filter(user=user, key=key).first()
+        stored = IdempotencyKey.objects.honoured(now).filter(user=user, key=key).first()
         if stored is None:
             return None
         if stored.request_digest != digest:

@@ -178,11 +178,27 @@ class ApiToken(models.Model):
         return {"token": self.pk, "token_name": self.name, "token_prefix": self.prefix}
 
 
+def idempotency_key_cutoff(now: dt.datetime | None = None) -> dt.datetime:
+    """Keys stored before this moment are past `API_IDEMPOTENCY_KEY_DAYS`: no longer honoured."""
+    return (now or timezone.now()) - dt.timedelta(days=settings.API_IDEMPOTENCY_KEY_DAYS)
+
+
+class IdempotencyKeyQuerySet(models.QuerySet["IdempotencyKey"]):
+    def honoured(self, now: dt.datetime | None = None) -> IdempotencyKeyQuerySet:
+        """Keys still inside the window: a retry with one of these replays its response."""
+        return self.filter(created_at__gte=idempotency_key_cutoff(now))
+
+    def expired(self, now: dt.datetime | None = None) -> IdempotencyKeyQuerySet:
+        """Keys past the window: treated as never used, and pruned nightly."""
+        return self.filter(created_at__lt=idempotency_key_cutoff(now))
+
+
 class IdempotencyKey(models.Model):
     """A POST made with an `Idempotency-Key` header, and the response it got (ADR 0035).
 
     A retry with the same key and the same body gets the stored response; with a different body,
-    a 422. Kept per caller, so two agencies' keys never collide.
+    a 422. Kept per caller, so two agencies' keys never collide. Honoured for
+    `API_IDEMPOTENCY_KEY_DAYS`; after that the key counts as unused and is pruned nightly.
     """
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
@@ -193,6 +209,8 @@ class IdempotencyKey(models.Model):
     response_status = models.PositiveSmallIntegerField()
     response_body = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = IdempotencyKeyQuerySet.as_manager()
 
     class Meta:
         constraints = [

@@ -35,7 +35,14 @@ from cases.services import (
 )
 
 from . import scopes as scope_registry
-from .models import ApiClient, ApiToken, LawfulBasis, SharingAgreement
+from .models import (
+    ApiClient,
+    ApiToken,
+    IdempotencyKey,
+    LawfulBasis,
+    SharingAgreement,
+    idempotency_key_cutoff,
+)
 
 #: Council roles that may record a share (ADR 0030): the people who hold the case.
 SHARING_ROLES = frozenset({Role.MANAGER, Role.SOCIAL_WORKER, Role.IRO})
@@ -271,6 +278,30 @@ def sharing_grants_sync(*, actor: User | None, on: dt.date) -> dict[str, int]:
             )
             counts["revoked"] += 1
     return counts
+
+
+@transaction.atomic
+def idempotency_keys_prune(*, actor: User | None, now: dt.datetime | None = None) -> int:
+    """Delete idempotency keys stored more than `API_IDEMPOTENCY_KEY_DAYS` before `now` (default:
+    the current time), in one statement (the nightly task). Such keys are already ignored when a
+    request arrives (ADR 0035); this stops the table growing. Returns how many were deleted, and
+    records one audit event when there were any.
+    """
+    now = now or timezone.now()
+    cutoff = idempotency_key_cutoff(now)
+    # No signals or cascades hang off IdempotencyKey, so this is a single DELETE ... WHERE.
+    count, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    if count:
+        audit_record(
+            actor=actor,
+            action="idempotency_key.prune",
+            details={
+                "count": count,
+                "cutoff": cutoff.isoformat(),
+                "days": settings.API_IDEMPOTENCY_KEY_DAYS,
+            },
+        )
+    return count
 
 
 def _token_digest(raw: str) -> str:

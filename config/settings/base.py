@@ -194,6 +194,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "task": "sharing.tasks.sharing_grants_sync_nightly",
         "schedule": crontab(hour=0, minute=15),
     },
+    "idempotency-keys-prune-nightly": {
+        "task": "sharing.tasks.idempotency_keys_prune_nightly",
+        "schedule": crontab(hour=0, minute=30),
+    },
 }
 
 # API access (sharing app): token lifetimes and the per-token request rate (ADR 0033, 0036).
@@ -202,6 +206,8 @@ CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
 API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
 API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="600/min")
+# Days a stored Idempotency-Key is honoured; older keys are ignored and pruned nightly (ADR 0035).
+API_IDEMPOTENCY_KEY_DAYS = env.int("API_IDEMPOTENCY_KEY_DAYS", default=30)
 
 LOGGING = {
     "version": 1,
