@@ -85,13 +85,13 @@ def audit_read(
         ctx.path,
         json.dumps(dict(details or {}), cls=DjangoJSONEncoder),
     )
-    targets = [
+    columns = [
         (fields["target_type"], fields["target_id"], fields["family_id"])
         for fields in map(_target_fields, targets)
     ]
-    if targets:
-        _insert_read_rows(common, targets)
-    return len(targets)
+    if columns:
+        _insert_read_rows(common, columns)
+    return len(columns)
 
 
 _READ_COLUMNS = (
