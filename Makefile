@@ -12,6 +12,7 @@ help:
 	@echo "make run    - set up and run the app with demo data at http://127.0.0.1:8000"
 	@echo "make test   - set up and run lint, type checks and the whole test suite"
 	@echo "make lint   - ruff and mypy only"
+	@echo "make bench-census, bench-cohort, bench-api - the benchmarks in bench/ (PostgreSQL)"
 
 $(BIN)/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -40,6 +41,17 @@ test: lint
 	@test -x "$${CHROMIUM_PATH:-/usr/bin/chromium}" || \
 		{ echo "Browser tests need Chromium: apt-get install -y chromium (or set CHROMIUM_PATH)."; exit 1; }
 	$(BIN)/pytest --create-db
+
+# Benchmarks (README "Benchmarks"): each builds its own PostgreSQL database and prints figures.
+bench-census: install
+	$(BIN)/python bench/census_import.py --children 100000 --twice
+
+bench-cohort: install
+	$(BIN)/python bench/cohort.py --children 1000000
+
+bench-api: install
+	@command -v wrk >/dev/null || { echo "The API benchmark needs wrk: apt-get install -y wrk"; exit 1; }
+	$(BIN)/python bench/api.py --families 100000
 
 format: install
 	$(BIN)/ruff check --fix .

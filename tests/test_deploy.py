@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     # The test process allows async-unsafe calls for Playwright; production never does.
-    dropped = {"SECRET_KEY", "DATABASE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    dropped = {"SECRET_KEY", "DATABASE_URL", "CACHE_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
     environment = {k: v for k, v in os.environ.items() if k not in dropped}
     environment.update(DJANGO_SETTINGS_MODULE="config.settings.production", **env)
     return subprocess.run(  # noqa: S603
@@ -33,9 +33,23 @@ def test_check_deploy_reports_no_issues_with_a_real_secret():
         "WARNING",
         SECRET_KEY=secrets.token_urlsafe(64),
         DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+        CACHE_URL="redis://127.0.0.1:6379/1",
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_production_refuses_a_per_process_cache():
+    """The API throttle must count across gunicorn workers (ADR 0036)."""
+    for cache in ({}, {"CACHE_URL": "locmemcache://"}):  # unset (the default), or named
+        result = run_manage(
+            "check",
+            SECRET_KEY=secrets.token_urlsafe(64),
+            DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres",
+            **cache,
+        )
+        assert result.returncode != 0
+        assert "CACHE_URL must name a shared cache" in result.stderr
 
 
 def test_production_refuses_to_start_without_a_secret_key():

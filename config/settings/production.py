@@ -9,6 +9,13 @@ if not SECRET_KEY or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be set to a random value of 50+ characters.")
 if not env("DATABASE_URL", default=""):
     raise ImproperlyConfigured("DATABASE_URL must be set (PostgreSQL) in production.")
+# The per-token API throttle counts in the cache: a per-process cache would let each gunicorn
+# worker grant the full rate (ADR 0036), so production needs a shared one.
+if env("CACHE_URL", default="").split("://")[0] in {"", "locmemcache", "dummycache"}:
+    raise ImproperlyConfigured(
+        "CACHE_URL must name a shared cache in production, e.g. redis://redis:6379/1 "
+        "(the API throttle counts there; a per-process cache multiplies the rate by the workers)."
+    )
 
 DEBUG = False
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
