@@ -16,7 +16,8 @@ COPY . .
 COPY --from=assets /build/node_modules/govuk-frontend /app/node_modules/govuk-frontend
 # collectstatic needs settings to import; these build-time values are not used at run time.
 RUN SECRET_KEY=build-only-build-only-build-only-build-only-build-only \
-    DATABASE_URL=sqlite:////tmp/build.sqlite3 python manage.py collectstatic --noinput
+    DATABASE_URL=sqlite:////tmp/build.sqlite3 CACHE_URL=redis://build-only:6379/1 \
+    python manage.py collectstatic --noinput
 USER app
 EXPOSE 8000
 CMD ["gunicorn", "config.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

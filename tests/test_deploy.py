@@ -56,3 +56,18 @@ def test_production_refuses_to_start_without_a_secret_key():
     result = run_manage("check", DATABASE_URL="postgres://postgres@127.0.0.1:5432/postgres")
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_the_image_build_values_satisfy_production_settings():
+    """The Dockerfile runs collectstatic under production settings at build time: the values it
+    passes must get past the settings' own start-up checks (SECRET_KEY, DATABASE_URL, CACHE_URL)."""
+    text = (ROOT / "Dockerfile").read_text().replace("\\\n", " ")
+    build = next(
+        line for line in text.splitlines() if line.startswith("RUN") and "collectstatic" in line
+    )
+    assignments = dict(
+        word.split("=", 1) for word in build.removeprefix("RUN").split() if "=" in word
+    )
+    assert {"SECRET_KEY", "DATABASE_URL", "CACHE_URL"} <= assignments.keys()
+    result = run_manage("check", **assignments)
+    assert result.returncode == 0, result.stderr
