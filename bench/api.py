@@ -1,7 +1,7 @@
 """Benchmark: the partner API under load, beside a plain Django JSON view of the same rows.
 
     .venv/bin/python bench/api.py [--families 100000] [--database st_api_bench] [--reuse]
-        [--connections 32] [--duration 30] [--workers 4] [--threads 2]
+        [--connections 32] [--duration 30] [--workers 3] [--threads 2]
 
 Builds a dedicated PostgreSQL database (never a test database): migrate, the lead's
 `seed_demo --families N`, then records a sharing agreement (plans, incidents, cohort) for every
@@ -61,7 +61,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=3, help="gunicorn workers (as deployed)")
     parser.add_argument("--threads", type=int, default=2, help="wrk threads")
     parser.add_argument("--port", type=int, default=8765)
     args = parser.parse_args()

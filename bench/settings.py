@@ -1,6 +1,6 @@
 """Settings for `bench/api.py`: production-like (DEBUG off, persistent connections, real password
-hashing), loopback only, the bench URLconf (adds the plain-Django ceiling views), throttling
-raised so the load generator measures the server, not the limiter."""
+hashing, the cache in Redis), loopback only, the bench URLconf (adds the plain-Django ceiling
+views), throttling raised so the load generator measures the server, not the limiter."""
 
 import warnings
 
@@ -14,6 +14,8 @@ ROOT_URLCONF = "bench.urls"
 # Persistent connections, as production intends (the setting Django reads is the per-database one).
 DATABASES["default"]["CONN_MAX_AGE"] = 60  # noqa: F405
 API_THROTTLE_RATE = env("API_THROTTLE_RATE", default="1000000/min")
+# As production: the throttle counts in Redis (production refuses a per-process cache).
+CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/9")}
 STORAGES["staticfiles"] = {  # noqa: F405
     "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
 }
