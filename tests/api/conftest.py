@@ -76,6 +76,14 @@ def agency_token(make_user):
 
 
 @pytest.fixture
+def police_api(household, police, share, agency_token, as_token):
+    """(client, token) of a police records system, the household shared for plans and incidents."""
+    share(police, ["plans", "incidents"], family=household["family"])
+    raw, token = agency_token(police)
+    return as_token(raw), token
+
+
+@pytest.fixture
 def staff_token():
     def do(user):
         token, raw = sharing.api_token_create(actor=user, name="my scripts")

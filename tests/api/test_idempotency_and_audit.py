@@ -9,27 +9,10 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from cases.models import DAIncident
 from sharing import services as sharing
+from tests.api.helpers import notification
 from tests.factories import FamilyFactory, MembershipFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def police_api(household, police, share, agency_token, as_token):
-    share(police, ["plans", "incidents"], family=household["family"])
-    raw, token = agency_token(police)
-    return as_token(raw), token
-
-
-def notification(household, **changes):
-    return {
-        "family": household["family"].pk,
-        "occurred_on": timezone.localdate().isoformat(),
-        "summary": "Officers attended; child present.",
-        "people_involved": [household["mother"].pk],
-        "children_present": [household["child"].pk],
-        **changes,
-    }
 
 
 def test_the_same_post_twice_with_one_key_creates_one_incident(police_api, household):

@@ -5,6 +5,7 @@ from tests.api.conftest import (  # noqa: F401
     as_token,
     health,
     household,
+    police_api,
     share,
     staff_token,
 )

@@ -15,6 +15,7 @@ from cases.roles import Role
 from sharing import services
 from sharing.models import IdempotencyKey
 from sharing.tasks import idempotency_keys_prune_nightly
+from tests.api.helpers import notification
 
 pytestmark = pytest.mark.django_db
 
@@ -142,24 +143,6 @@ def test_the_nightly_task_prunes_and_audits_as_a_task(stored_key):
 
 
 # --- read-time expiry in the API ----------------------------------------------------------------
-
-
-@pytest.fixture
-def police_api(household, police, share, agency_token, as_token):
-    share(police, ["plans", "incidents"], family=household["family"])
-    raw, token = agency_token(police)
-    return as_token(raw), token
-
-
-def notification(household, **changes):
-    return {
-        "family": household["family"].pk,
-        "occurred_on": timezone.localdate().isoformat(),
-        "summary": "Officers attended; child present.",
-        "people_involved": [household["mother"].pk],
-        "children_present": [household["child"].pk],
-        **changes,
-    }
 
 
 def post(client, body, key="k-1"):
