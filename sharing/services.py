@@ -290,7 +290,7 @@ def idempotency_keys_prune(*, actor: User | None, now: dt.datetime | None = None
     now = now or timezone.now()
     cutoff = idempotency_key_cutoff(now)
     # No signals or cascades hang off IdempotencyKey, so this is a single DELETE ... WHERE.
-    count, _ = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    count, _ = IdempotencyKey.objects.expired(now).delete()
     if count:
         audit_record(
             actor=actor,
