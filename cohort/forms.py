@@ -90,6 +90,24 @@ class AllocateForm(forms.Form):
         self.fields["worker"].queryset = transition_workers()  # type: ignore[attr-defined]
 
 
+class ReallocateForm(forms.Form):
+    worker = forms.ModelChoiceField(
+        queryset=User.objects.none(),
+        label="New transition worker",
+        empty_label="Choose a transition worker",
+        error_messages={"required": "Choose a transition worker"},
+    )
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Why is the family moving to another worker?",
+        error_messages={"required": "Enter why the family is moving to another worker"},
+    )
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        super().__init__(*args, **kwargs)
+        self.fields["worker"].queryset = transition_workers()  # type: ignore[attr-defined]
+
+
 class ActivateForm(AcceptForm):
     pass
 

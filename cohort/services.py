@@ -1,8 +1,8 @@
 """Writes for the transition cohort: the run (the rule applied and its flags recorded) and each
 step of a flag's review lifecycle (DOMAIN.md: flagged -> accepted/declined -> allocated -> active
--> closed). Every service takes keyword-only arguments with `actor` first, runs in one
-transaction, checks the current state and the actor's role, records a status event (who, when,
-why) and an audit event.
+-> closed; a manager may reallocate an allocated or active flag). Every service takes
+keyword-only arguments with `actor` first, runs in one transaction, checks the current state and
+the actor's role, records a status event (who, when, why) and an audit event.
 """
 
 # SQL here is built from model table names and constants only; every value is a parameter.
@@ -303,6 +303,7 @@ def _change_status(
     details: dict[str, Any] | None = None,
     fields: tuple[str, ...] = (),
 ) -> CohortFlag:
+    # `to_status` may equal the current status: a reallocation is an event without a transition.
     from_status = flag.status
     now = timezone.now()
     flag.status = to_status
@@ -384,6 +385,41 @@ def cohort_flag_allocate(
         action="cohort_flag.allocate",
         details={"worker": worker.pk, "first_review_due": flag.first_review_due.isoformat()},
         fields=("worker", "allocated_on", "first_review_due"),
+    )
+
+
+@transaction.atomic
+def cohort_flag_reallocate(
+    *, actor: User, flag: CohortFlag, worker: User, reason: str
+) -> CohortFlag:
+    """A manager moves the family to another transition worker (the worker leaves, is off sick,
+    caseloads are balanced): allocated -> allocated or active -> active, with the reason.
+
+    Moves `Family.transition_worker` too, so the new worker sees the family and the old one no
+    longer does. `allocated_on` and `first_review_due` are kept: review deadlines belong to the
+    child, not to the worker (ADR 0025).
+    """
+    _require_role(actor, {Role.MANAGER}, "reallocate a cohort flag")
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": "Enter why the family is moving to another worker."})
+    if worker.role != Role.TRANSITION_WORKER or not worker.is_active:
+        raise ValidationError({"worker": "Choose an active transition worker."})
+    flag = _lock_flag(actor, flag)
+    _check_status(flag, (Status.ALLOCATED, Status.ACTIVE), "reallocated")
+    if flag.worker_id == worker.pk:
+        raise ValidationError({"worker": "Choose a different transition worker."})
+    previous_id, previous = flag.worker_id, flag.worker
+    flag.worker = worker
+    Family.objects.filter(pk=flag.family_id).update(transition_worker=worker)
+    return _change_status(
+        actor=actor,
+        flag=flag,
+        to_status=flag.status,
+        note=f"Reallocated from {previous} to {worker}: {reason}",
+        action="cohort_flag.reallocate",
+        details={"from_worker": previous_id, "worker": worker.pk},
+        fields=("worker",),
     )
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("flags/<int:pk>/accept/", views.flag_accept_view, name="flag_accept"),
     path("flags/<int:pk>/decline/", views.flag_decline_view, name="flag_decline"),
     path("flags/<int:pk>/allocate/", views.flag_allocate_view, name="flag_allocate"),
+    path("flags/<int:pk>/reallocate/", views.flag_reallocate_view, name="flag_reallocate"),
     path("flags/<int:pk>/activate/", views.flag_activate_view, name="flag_activate"),
     path("flags/<int:pk>/close/", views.flag_close_view, name="flag_close"),
     path("flags/<int:pk>/challenge/", views.flag_dispute_view, name="flag_dispute"),

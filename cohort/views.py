@@ -27,6 +27,7 @@ from .forms import (
     DeclineForm,
     DisputeForm,
     FlagFilterForm,
+    ReallocateForm,
 )
 from .models import CohortDispute, CohortFlag
 from .querysets import COHORT_PAGE_ROLES, COHORT_REVIEW_ROLES
@@ -116,6 +117,8 @@ def _flag_permissions(user: Any, flag: CohortFlag) -> dict[str, bool]:
         "accept": role == Role.IRO and status == CohortFlag.Status.FLAGGED,
         "decline": role == Role.IRO and status == CohortFlag.Status.FLAGGED,
         "allocate": role == Role.MANAGER and status == CohortFlag.Status.ACCEPTED,
+        "reallocate": role == Role.MANAGER
+        and status in (CohortFlag.Status.ALLOCATED, CohortFlag.Status.ACTIVE),
         "activate": (role == Role.MANAGER or is_worker) and status == CohortFlag.Status.ALLOCATED,
         "close": (role == Role.MANAGER or is_worker) and status == CohortFlag.Status.ACTIVE,
         "dispute": role == Role.IRO and status != CohortFlag.Status.CLOSED,
@@ -220,6 +223,22 @@ def flag_allocate_view(request: HttpRequest, pk: int) -> HttpResponse:
         done="Transition worker allocated. The first risk review is due in four weeks.",
         perform=lambda user, flag, data: services.cohort_flag_allocate(
             actor=user, flag=flag, worker=data["worker"], note=data["note"]
+        ),
+    )
+
+
+@login_required
+def flag_reallocate_view(request: HttpRequest, pk: int) -> HttpResponse:
+    return _flag_action(
+        request,
+        pk,
+        form_class=ReallocateForm,
+        permission="reallocate",
+        title="Reallocate to another transition worker",
+        button="Reallocate",
+        done="Family reallocated to another transition worker. Review dates are unchanged.",
+        perform=lambda user, flag, data: services.cohort_flag_reallocate(
+            actor=user, flag=flag, worker=data["worker"], reason=data["reason"]
         ),
     )
 

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from audit.models import AuditEvent
 from cases import services as case_services
+from cases.roles import Role
 from cohort import services
 from cohort.models import CohortFlag
 from tests.factories import FamilyFactory
@@ -182,3 +183,64 @@ def test_run_pages_show_history_missing_near_misses(client, iro):
     body = client.get(reverse("cohort:run_detail", args=[run.pk])).content.decode()
     assert plan.child.la_child_id in body
     assert "History missing: the plan records 2 previous plans" in body
+
+
+@pytest.fixture
+def allocated(flags, iro, manager, transition_worker):
+    flag = flags[0]
+    services.cohort_flag_accept(actor=iro, flag=flag)
+    services.cohort_flag_allocate(actor=manager, flag=flag, worker=transition_worker)
+    flag.refresh_from_db()
+    return flag
+
+
+def test_manager_reallocates_an_allocated_flag(
+    client, manager, transition_worker, make_user, allocated
+):
+    new_worker = make_user(Role.TRANSITION_WORKER)
+    url = reverse("cohort:flag_reallocate", args=[allocated.pk])
+    client.force_login(manager)
+    page = client.get(reverse("cohort:flag_detail", args=[allocated.pk])).content.decode()
+    assert f'href="{url}">Reallocate to another worker</a>' in page
+    assert client.get(url).status_code == 200
+
+    response = client.post(url, {"worker": new_worker.pk, "reason": "Caseload balancing"})
+    assert response.status_code == 302
+    assert response["Location"] == reverse("cohort:flag_detail", args=[allocated.pk])
+    body = client.get(response["Location"]).content.decode()
+    assert f'data-testid="flag-worker">{new_worker},' in body
+    assert f"Reallocated from {transition_worker} to {new_worker}: Caseload balancing" in body
+    allocated.refresh_from_db()
+    assert (allocated.status, allocated.worker) == ("allocated", new_worker)
+    assert allocated.family.transition_worker == new_worker
+
+
+def test_reallocate_is_for_managers_only(client, iro, transition_worker, make_user, allocated):
+    new_worker = make_user(Role.TRANSITION_WORKER)
+    url = reverse("cohort:flag_reallocate", args=[allocated.pk])
+    for user in (transition_worker, iro):
+        client.force_login(user)
+        page = client.get(reverse("cohort:flag_detail", args=[allocated.pk])).content.decode()
+        assert "Reallocate" not in page
+        assert client.get(url).status_code == 403
+        assert client.post(url, {"worker": new_worker.pk, "reason": "x"}).status_code == 403
+    allocated.refresh_from_db()
+    assert allocated.worker == transition_worker
+
+
+def test_reallocate_needs_a_reason_and_a_different_worker(
+    client, manager, transition_worker, make_user, allocated
+):
+    url = reverse("cohort:flag_reallocate", args=[allocated.pk])
+    client.force_login(manager)
+    response = client.post(url, {"worker": make_user(Role.TRANSITION_WORKER).pk, "reason": " "})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "There is a problem" in body
+    assert 'href="#id_reason">Enter why the family is moving to another worker' in body
+    response = client.post(url, {"worker": transition_worker.pk, "reason": "Leaving"})
+    assert 'href="#id_worker">Choose a different transition worker' in response.content.decode()
+    allocated.refresh_from_db()
+    assert allocated.worker == transition_worker
+    assert allocated.family.transition_worker == transition_worker
+    assert not AuditEvent.objects.filter(action="cohort_flag.reallocate").exists()

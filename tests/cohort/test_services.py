@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
 from audit.models import AuditEvent
+from cases.models import Family
 from cases.roles import Role
 from cohort import services
 from cohort.models import CohortFlag
@@ -118,3 +119,125 @@ def test_disputes_are_raised_by_iros_and_answered_once_by_managers(flag, iro, ma
     assert AuditEvent.objects.filter(
         family_id=flag.family_id, action="cohort_flag.dispute_answer", actor=manager
     ).exists()
+
+
+# --- Reallocation ----------------------------------------------------------------------------
+def _allocated(flag, iro, manager, worker):
+    services.cohort_flag_accept(actor=iro, flag=flag)
+    services.cohort_flag_allocate(actor=manager, flag=flag, worker=worker, on=dt.date(2024, 7, 1))
+    flag.refresh_from_db()
+    return flag
+
+
+@pytest.mark.parametrize("status", ["allocated", "active"])
+def test_reallocation_moves_the_family_and_keeps_status_and_deadlines(
+    flag, iro, manager, transition_worker, make_user, status
+):
+    flag = _allocated(flag, iro, manager, transition_worker)
+    if status == "active":
+        services.cohort_flag_activate(actor=transition_worker, flag=flag)
+    new_worker = make_user(Role.TRANSITION_WORKER)
+    events_before = flag.events.count()
+
+    services.cohort_flag_reallocate(
+        actor=manager, flag=flag, worker=new_worker, reason="  Sam has left the service  "
+    )
+
+    flag.refresh_from_db()
+    assert flag.status == status
+    assert flag.worker == new_worker
+    assert flag.family.transition_worker == new_worker
+    assert (flag.allocated_on, flag.first_review_due) == (dt.date(2024, 7, 1), dt.date(2024, 7, 29))
+    assert flag.events.count() == events_before + 1
+    event = flag.events.last()
+    assert (event.from_status, event.to_status, event.actor) == (status, status, manager)
+    assert event.note == (
+        f"Reallocated from {transition_worker} to {new_worker}: Sam has left the service"
+    )
+    audit = AuditEvent.objects.get(family_id=flag.family_id, action="cohort_flag.reallocate")
+    assert audit.actor == manager
+    assert audit.details["from_worker"] == transition_worker.pk
+    assert audit.details["worker"] == new_worker.pk
+
+
+def test_reallocation_changes_who_sees_the_family(flag, iro, manager, transition_worker, make_user):
+    flag = _allocated(flag, iro, manager, transition_worker)
+    new_worker = make_user(Role.TRANSITION_WORKER)
+    assert Family.objects.visible_to(transition_worker).filter(pk=flag.family_id).exists()
+    assert not Family.objects.visible_to(new_worker).filter(pk=flag.family_id).exists()
+
+    services.cohort_flag_reallocate(actor=manager, flag=flag, worker=new_worker, reason="Sick")
+
+    assert not Family.objects.visible_to(transition_worker).filter(pk=flag.family_id).exists()
+    assert Family.objects.visible_to(new_worker).filter(pk=flag.family_id).exists()
+    assert not CohortFlag.objects.visible_to(transition_worker).filter(pk=flag.pk).exists()
+    assert CohortFlag.objects.visible_to(new_worker).filter(pk=flag.pk).exists()
+
+
+def _assert_unchanged(flag, worker, status, events):
+    flag.refresh_from_db()
+    assert (flag.status, flag.worker_id) == (status, worker.pk if worker else None)
+    assert flag.family.transition_worker_id == (worker.pk if worker else None)
+    assert flag.events.count() == events
+    assert not AuditEvent.objects.filter(action="cohort_flag.reallocate").exists()
+
+
+def test_only_managers_reallocate(flag, iro, manager, transition_worker, make_user):
+    flag = _allocated(flag, iro, manager, transition_worker)
+    new_worker = make_user(Role.TRANSITION_WORKER)
+    events = flag.events.count()
+    for actor in (iro, transition_worker, new_worker):
+        with pytest.raises(PermissionDenied):
+            services.cohort_flag_reallocate(actor=actor, flag=flag, worker=new_worker, reason="x")
+    _assert_unchanged(flag, transition_worker, "allocated", events)
+
+
+@pytest.mark.parametrize("status", ["flagged", "accepted", "declined", "closed"])
+def test_reallocation_refuses_a_flag_not_allocated_or_active(
+    flag, iro, manager, transition_worker, make_user, status
+):
+    worker = None
+    if status == "accepted":
+        services.cohort_flag_accept(actor=iro, flag=flag)
+    elif status == "declined":
+        services.cohort_flag_decline(actor=iro, flag=flag, reason="Recorded in error")
+    elif status == "closed":
+        flag = _allocated(flag, iro, manager, transition_worker)
+        services.cohort_flag_activate(actor=transition_worker, flag=flag)
+        services.cohort_flag_close(actor=manager, flag=flag, outcome="completed")
+        worker = transition_worker
+    flag.refresh_from_db()
+    events = flag.events.count()
+    with pytest.raises(ValidationError, match=f"A {status} flag cannot be reallocated"):
+        services.cohort_flag_reallocate(
+            actor=manager, flag=flag, worker=make_user(Role.TRANSITION_WORKER), reason="Leaving"
+        )
+    _assert_unchanged(flag, worker, status, events)
+
+
+def test_reallocation_refuses_the_same_or_an_unsuitable_worker_and_an_empty_reason(
+    flag, iro, manager, transition_worker, make_user
+):
+    flag = _allocated(flag, iro, manager, transition_worker)
+    events = flag.events.count()
+    refusals = [
+        (transition_worker, "Leaving", "worker", "Choose a different transition worker."),
+        (
+            make_user(Role.TRANSITION_WORKER, is_active=False),
+            "Leaving",
+            "worker",
+            "Choose an active transition worker.",
+        ),
+        (make_user(Role.SOCIAL_WORKER), "Leaving", "worker", "Choose an active transition worker."),
+        (
+            make_user(Role.TRANSITION_WORKER),
+            "   ",
+            "reason",
+            "Enter why the family is moving to another worker.",
+        ),
+    ]
+    for worker, reason, field, message in refusals:
+        with pytest.raises(ValidationError) as refused:
+            services.cohort_flag_reallocate(actor=manager, flag=flag, worker=worker, reason=reason)
+        assert refused.value.message_dict == {field: [message]}
+    _assert_unchanged(flag, transition_worker, "allocated", events)
