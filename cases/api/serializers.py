@@ -20,7 +20,8 @@ from ..models import (
 )
 
 
-def _iso(day: Any) -> str | None:
+def iso_date(day: Any) -> str | None:
+    """A date as the API writes it (ISO 8601), or None."""
     return day.isoformat() if day is not None else None
 
 
@@ -60,8 +61,8 @@ class PlanSummarySerializer(serializers.ModelSerializer):
         return {
             "id": instance.pk,
             "child": instance.child_id,
-            "start_date": _iso(instance.start_date),
-            "end_date": _iso(instance.end_date),
+            "start_date": iso_date(instance.start_date),
+            "end_date": iso_date(instance.end_date),
             "initial_category": instance.initial_category,
             "latest_category": instance.latest_category,
         }
@@ -79,7 +80,7 @@ class IncidentSummarySerializer(serializers.ModelSerializer):
         fields = ["id", "occurred_on"]
 
     def to_representation(self, instance: Any) -> dict[str, Any]:
-        return {"id": instance.pk, "occurred_on": _iso(instance.occurred_on)}
+        return {"id": instance.pk, "occurred_on": iso_date(instance.occurred_on)}
 
 
 class FamilySerializer(ScopedSerializer, serializers.ModelSerializer):

@@ -50,12 +50,8 @@ from .serializers import (
     MeSerializer,
     PersonSerializer,
     PlanSerializer,
+    iso_date,
 )
-
-
-def _iso(day: Any) -> str | None:
-    return day.isoformat() if day is not None else None
-
 
 PLAN_SUMMARY_FIELDS = (
     "id",
@@ -111,8 +107,8 @@ def family_page_extras(*, user: Any, family_ids: list[int]) -> FamilyPageExtras:
                 {
                     "id": pk,
                     "child": child,
-                    "start_date": _iso(start),
-                    "end_date": _iso(end),
+                    "start_date": iso_date(start),
+                    "end_date": iso_date(end),
                     "initial_category": initial,
                     "latest_category": latest,
                 }
@@ -126,7 +122,7 @@ def family_page_extras(*, user: Any, family_ids: list[int]) -> FamilyPageExtras:
             .values_list("family_id", "id", "occurred_on")
         )
         for family_id, pk, occurred_on in incident_rows:
-            incidents[family_id].append({"id": pk, "occurred_on": _iso(occurred_on)})
+            incidents[family_id].append({"id": pk, "occurred_on": iso_date(occurred_on)})
     return FamilyPageExtras(row_scopes, members, plans, incidents)
 
 
