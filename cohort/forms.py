@@ -74,29 +74,30 @@ class DeclineForm(forms.Form):
     )
 
 
-class AllocateForm(forms.Form):
+class _ChooseWorkerForm(forms.Form):
+    """A choice of the active transition workers (read when the form is made)."""
+
+    worker_label = "Transition worker"
     worker = forms.ModelChoiceField(
         queryset=User.objects.none(),
-        label="Transition worker",
         empty_label="Choose a transition worker",
         error_messages={"required": "Choose a transition worker"},
-    )
-    note = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Note (optional)"
     )
 
     def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
         super().__init__(*args, **kwargs)
         self.fields["worker"].queryset = transition_workers()  # type: ignore[attr-defined]
+        self.fields["worker"].label = self.worker_label
 
 
-class ReallocateForm(forms.Form):
-    worker = forms.ModelChoiceField(
-        queryset=User.objects.none(),
-        label="New transition worker",
-        empty_label="Choose a transition worker",
-        error_messages={"required": "Choose a transition worker"},
+class AllocateForm(_ChooseWorkerForm):
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), required=False, label="Note (optional)"
     )
+
+
+class ReallocateForm(_ChooseWorkerForm):
+    worker_label = "New transition worker"
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         label="Why is the family moving to another worker?",
