@@ -21,7 +21,6 @@ from sharing.services import api_token_authenticate
 
 PAGE_SIZE = 50
 COLUMNS = ("id", "reference", "updated_at", "address", "postcode", "address_confidential")
-CONFIDENTIAL = frozenset({"address", "postcode", "address_confidential"})
 
 
 def _user(request: HttpRequest) -> Any:
@@ -49,9 +48,9 @@ def _rows(user: Any, **filters: Any) -> list[dict[str, Any]]:
     rows = []
     for pk, reference, updated_at, address, postcode, confidential in families:
         codes = extras.scopes[pk]
-        allowed = FamilySerializer.always_fields | scopes.family_fields(codes)
-        if confidential and scopes.CONFIDENTIAL_ADDRESS.code not in codes:
-            allowed -= CONFIDENTIAL
+        allowed = (
+            FamilySerializer.always_fields | scopes.family_fields(codes)
+        ) - scopes.withheld_family_fields(address_confidential=confidential, scope_codes=codes)
         row = {
             "id": pk,
             "reference": reference,

@@ -98,3 +98,13 @@ CONFIDENTIAL_ADDRESS = register(
         family_fields=frozenset({"address", "postcode", "address_confidential"}),
     )
 )
+
+
+def withheld_family_fields(
+    *, address_confidential: bool, scope_codes: frozenset[str] | set[str]
+) -> frozenset[str]:
+    """Keys never sent for a family at a confidential address without the `confidential_address`
+    scope, whatever else the agreements cover."""
+    if address_confidential and CONFIDENTIAL_ADDRESS.code not in scope_codes:
+        return CONFIDENTIAL_ADDRESS.family_fields
+    return frozenset()

@@ -118,9 +118,9 @@ class FamilySerializer(ScopedSerializer, serializers.ModelSerializer):
         return scopes.family_fields(scope_codes)
 
     def withheld_fields(self, instance: Any, scope_codes: frozenset[str]) -> frozenset[str]:
-        if instance.address_confidential and scopes.CONFIDENTIAL_ADDRESS.code not in scope_codes:
-            return frozenset({"address", "postcode", "address_confidential"})
-        return frozenset()
+        return scopes.withheld_family_fields(
+            address_confidential=instance.address_confidential, scope_codes=scope_codes
+        )
 
     def get_shared_scopes(self, instance: Family) -> list[str]:
         return sorted(self.context.get("scopes", {}).get(instance.pk, ()))

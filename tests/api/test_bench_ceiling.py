@@ -43,9 +43,12 @@ def shared_page(household, police, share, make_user):
     return {"families": [household["family"], refuge, open_address], "unshared": unshared}
 
 
+def _request(raw):
+    return RequestFactory().get("/bench/", HTTP_AUTHORIZATION=f"Bearer {raw}")
+
+
 def _plain(view, raw, *args):
-    request = RequestFactory().get("/bench/", HTTP_AUTHORIZATION=f"Bearer {raw}")
-    return json.loads(view(request, *args).content)
+    return json.loads(view(_request(raw), *args).content)
 
 
 def test_the_ceiling_list_returns_the_api_families(shared_page, police, agency_token, as_token):
@@ -67,7 +70,4 @@ def test_the_ceiling_detail_returns_the_api_family(shared_page, police, agency_t
         api = as_token(raw).get(f"/api/v1/families/{family.pk}/").json()
         assert _plain(family_detail_plain, raw, family.pk) == api
     with pytest.raises(Http404):
-        family_detail_plain(
-            RequestFactory().get("/bench/", HTTP_AUTHORIZATION=f"Bearer {raw}"),
-            shared_page["unshared"].pk,
-        )
+        family_detail_plain(_request(raw), shared_page["unshared"].pk)
