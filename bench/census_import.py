@@ -56,7 +56,7 @@ def main() -> None:
         os.environ.update(env)
         python = sys.executable
         # On SQLite only what the import needs: other apps may use PostgreSQL-only fields.
-        for apps in [["audit"], ["census"]] if args.sqlite else [[]]:
+        for apps in [["audit"], ["cases"], ["census"]] if args.sqlite else [[]]:
             subprocess.run(
                 [python, "manage.py", "migrate", *apps, "-v0"], cwd=ROOT, env=env, check=True
             )

@@ -120,8 +120,13 @@ class Person(TimeStamped):
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
     ethnicity = models.CharField(max_length=4, blank=True)
-    la_child_id = models.CharField("LA child ID", max_length=10, null=True, blank=True, unique=True)
+    #: DfE rule 1570: at most 20 characters.
+    la_child_id = models.CharField("LA child ID", max_length=20, null=True, blank=True, unique=True)
     upn = models.CharField("UPN", max_length=13, blank=True)
+    former_upn = models.CharField("former UPN", max_length=13, blank=True)
+    #: Why the child has no UPN (census code UN1 to UN10).
+    upn_unknown = models.CharField("reason the UPN is unknown", max_length=4, blank=True)
+    date_of_death = models.DateField(null=True, blank=True)
     families = models.ManyToManyField(Family, through="FamilyMembership", related_name="people")
 
     objects = PersonQuerySet.as_manager()
@@ -180,6 +185,9 @@ class CINEpisode(TimeStamped):
     reason_for_closure = models.CharField(
         max_length=3, choices=ReasonForClosure.choices, blank=True
     )
+    #: An initial conference held outside any section 47 enquiry (the census's `CINdetails`
+    #: `DateOfInitialCPC`, DfE 2884).
+    icpc_date = models.DateField("initial conference date (outside a section 47)", null=True, blank=True)
 
     class Meta:
         ordering = ["child", "referral_date"]

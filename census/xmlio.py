@@ -50,6 +50,9 @@ def _children(elem: etree._Element, name: str) -> list[etree._Element]:
 
 
 def _header(elem: etree._Element) -> Header:
+    """The header. The collection year comes from `Year` (or, without one, the year of the
+    `ReferenceDate`); its 31 March is the reference date the rules use. A stated reference date
+    that is not that day is kept for DfE rule 100 to report, not trusted (ADR 0052)."""
     details = next((c for c in elem if _local(c.tag) == "CollectionDetails"), None)
     source = next((c for c in elem if _local(c.tag) == "Source"), None)
     if details is None or (_text(details, "Collection") or "").upper() != "CIN":
@@ -57,15 +60,28 @@ def _header(elem: etree._Element) -> Header:
             "This file is not a children in need census return: its header does not name the "
             "CIN collection."
         )
+    stated = _text(details, "ReferenceDate") or ""
     try:
-        reference_date = dt.date.fromisoformat(_text(details, "ReferenceDate") or "")
-        year = int(_text(details, "Year") or reference_date.year)
-    except ValueError as error:
+        stated_date: dt.date | None = dt.date.fromisoformat(stated)
+    except ValueError:
+        stated_date = None
+    year_text = _text(details, "Year") or ""
+    if year_text.isdigit() and len(year_text) == 4:
+        year = int(year_text)
+    elif stated_date is not None:
+        year = stated_date.year
+    else:
         raise CensusFileRefused(
-            "This census return has no valid ReferenceDate in its header."
-        ) from error
+            "This census return names no collection year: its header has neither a valid Year "
+            "nor a valid ReferenceDate."
+        )
     la_code = (_text(source, "LEA") if source is not None else None) or ""
-    return Header(year=year, reference_date=reference_date, la_code=la_code)
+    return Header(
+        year=year,
+        reference_date=dt.date(year, 3, 31),
+        la_code=la_code,
+        stated_reference_date=stated,
+    )
 
 
 def _iter_events(path: str | Path) -> Iterator[tuple[str, etree._Element]]:
@@ -159,9 +175,13 @@ def _child(elem: etree._Element) -> ChildRecord:
     return ChildRecord(
         la_child_id=ident("LAchildID"),
         upn=ident("UPN"),
+        former_upn=ident("FormerUPN"),
+        upn_unknown=ident("UPNunknown"),
         birth_date=ident("PersonBirthDate"),
+        expected_birth_date=ident("ExpectedPersonBirthDate"),
         sex=ident("Sex"),
         gender_current=ident("GenderCurrent"),
+        death_date=ident("PersonDeathDate"),
         ethnicity=_text(chars, "Ethnicity") if chars is not None else None,
         disabilities=disabilities,
         episodes=[_episode(e) for e in _children(elem, "CINdetails")],
@@ -276,11 +296,15 @@ def _write_child(xf: Any, child: ChildRecord, sex_element: str) -> None:
         with xf.element("ChildIdentifiers"):
             _leaf(xf, "LAchildID", child.la_child_id)
             _leaf(xf, "UPN", child.upn)
+            _leaf(xf, "FormerUPN", child.former_upn)
+            _leaf(xf, "UPNunknown", child.upn_unknown)
             _leaf(xf, "PersonBirthDate", child.birth_date)
+            _leaf(xf, "ExpectedPersonBirthDate", child.expected_birth_date)
             if sex_element == "Sex":
                 _leaf(xf, "Sex", child.sex)
             else:
                 _leaf(xf, "GenderCurrent", child.gender_current)
+            _leaf(xf, "PersonDeathDate", child.death_date)
         with xf.element("ChildCharacteristics"):
             _leaf(xf, "Ethnicity", child.ethnicity)
             if child.disabilities:

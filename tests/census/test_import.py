@@ -63,7 +63,7 @@ def test_plan_open_at_one_year_end_gets_its_end_date_from_the_next_return(db):
 
 
 def test_three_years_hold_the_full_history_of_every_child(imported):
-    assert imported.status == CensusImport.Status.DONE
+    assert imported.status == CensusImport.Status.PROBLEMS  # the 2025 sample holds broken children
     checked = 0
     for _sliced, full, _family in truth():
         expected_plans = {
