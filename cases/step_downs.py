@@ -46,9 +46,7 @@ def _plus_days(vendor: str, column: str, days_param: str) -> str:
     raise NotImplementedError(f"No date arithmetic for {vendor}.")
 
 
-def step_downs_sql(
-    vendor: str | None = None, *, as_of: bool = False, plans_where: str = ""
-) -> str:
+def step_downs_sql(vendor: str | None = None, *, as_of: bool = False, plans_where: str = "") -> str:
     """Every step-down, one row per CP plan: `COLUMNS`. Named parameters: `link_days` (use
     `step_down_params`) and, with `as_of=True`, `as_of` (a date: inferred links whose CIN plan
     starts after it are left out). `plans_where` narrows the plans inferred from (an SQL

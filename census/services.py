@@ -137,7 +137,9 @@ def census_import_retry(*, actor: Any, job: CensusImport) -> CensusImport:
     not yet imported (files already imported are not imported again)."""
     locked = CensusImport.objects.select_for_update().get(pk=job.pk)
     if locked.status not in CensusImport.RETRYABLE:
-        raise ValidationError(f"An import that is {locked.get_status_display().lower()} cannot be started again.")
+        raise ValidationError(
+            f"An import that is {locked.get_status_display().lower()} cannot be started again."
+        )
     missing = [p for p in locked.stored_paths if not Path(p).exists()]
     if missing:
         raise ValidationError("The uploaded files of this import are no longer on the server.")
@@ -284,8 +286,8 @@ def _checked_headers(
     """Refuse the job unless every file still to import is a census return (nothing written)."""
     headers = {}
     for file in files:
-        if file.status != CensusImportFile.Status.PENDING:
-            continue
+        if file.status in (CensusImportFile.Status.IMPORTED, CensusImportFile.Status.CHECKED):
+            continue  # imported before the job was interrupted
         try:
             header, count = census_file_check(job.stored_paths[file.position])
         except (CensusFileRefused, IndexError) as error:
@@ -447,22 +449,26 @@ def _severity(rule: str, year: int) -> str:
 
 def _store_issues(job: CensusImport, file_name: str, header: Header, issues: list[Issue]) -> None:
     held = [i.held for i in issues if i.held is not None]
-    rows = CensusHeldBack.objects.bulk_create(
-        [
-            CensusHeldBack(
-                census_import=job,
-                file_name=file_name,
-                reference_date=header.reference_date,
-                la_child_id=h.la_child_id,
-                element=h.element,
-                rule=h.rule,
-                message=h.message,
-                context=h.context,
-                values=h.values,
-            )
-            for h in held
-        ]
-    ) if not job.dry_run else []
+    rows = (
+        CensusHeldBack.objects.bulk_create(
+            [
+                CensusHeldBack(
+                    census_import=job,
+                    file_name=file_name,
+                    reference_date=header.reference_date,
+                    la_child_id=h.la_child_id,
+                    element=h.element,
+                    rule=h.rule,
+                    message=h.message,
+                    context=h.context,
+                    values=h.values,
+                )
+                for h in held
+            ]
+        )
+        if not job.dry_run
+        else []
+    )
     row_of = {id(h): row for h, row in zip(held, rows, strict=False)}
     CensusImportIssue.objects.bulk_create(
         [

@@ -49,14 +49,14 @@ CODE_LIMITS = {
     "UPN": 13,
     "FormerUPN": 13,
     "UPNunknown": 4,
-    "Ethnicity": 4,
-    "Disability": 4,
-    "ReferralSource": 3,
-    "PrimaryNeedCode": 2,
-    "ReasonForClosure": 3,
-    "AssessmentFactors": 3,
-    "InitialCategoryOfAbuse": 3,
-    "LatestCategoryOfAbuse": 3,
+    "Ethnicity": 10,
+    "Disability": 10,
+    "ReferralSource": 10,
+    "PrimaryNeedCode": 10,
+    "ReasonForClosure": 10,
+    "AssessmentFactors": 10,
+    "InitialCategoryOfAbuse": 10,
+    "LatestCategoryOfAbuse": 10,
 }
 #: The longest text a held-back value or a message shows of a value.
 SHOWN_CHARACTERS = 60
@@ -460,7 +460,7 @@ def _kept_list(
         parsed, _element = keep(item, report, where, ctx)
         if parsed is None:
             continue
-        if parsed.start in starts:
+        if parsed.start in starts and not isinstance(parsed, CPPlanRecord):
             element = type(item).__name__
             report.hold(
                 "ST05",

@@ -276,7 +276,9 @@ def census_write(
                 with xf.element("CollectionDetails"):
                     _leaf(xf, "Collection", "CIN")
                     _leaf(xf, "Year", header.year)
-                    _leaf(xf, "ReferenceDate", header.reference_date)
+                    _leaf(
+                        xf, "ReferenceDate", header.stated_reference_date or header.reference_date
+                    )
                 with xf.element("Source"):
                     _leaf(xf, "SourceLevel", "L")
                     _leaf(xf, "LEA", header.la_code)

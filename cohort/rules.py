@@ -107,9 +107,15 @@ def rule_sql(vendor: str | None = None) -> str:
     vendor = vendor or connection.vendor
     plan = CPPlan._meta.db_table
     # Only plans ended within the grace can have a census step-down that matters on D.
-    step_down = "(" + step_downs_sql(
-        vendor, as_of=True, plans_where="p.end_date >= %(grace_start)s AND p.end_date <= %(as_of)s"
-    ) + ")"
+    step_down = (
+        "("
+        + step_downs_sql(
+            vendor,
+            as_of=True,
+            plans_where="p.end_date >= %(grace_start)s AND p.end_date <= %(as_of)s",
+        )
+        + ")"
+    )
     da_flag = DARiskFlag._meta.db_table
     assessment = Assessment._meta.db_table
     factor = AssessmentFactor._meta.db_table

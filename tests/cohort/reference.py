@@ -31,9 +31,7 @@ class World:
     #: (plan id, recorded_on, at_planning, source)
     da_flags: list[tuple[int, dt.date, bool, str]] = field(default_factory=list)
     #: (episode id, start, codes, authorised on)
-    assessments: list[tuple[int, dt.date, set[str], dt.date | None]] = field(
-        default_factory=list
-    )
+    assessments: list[tuple[int, dt.date, set[str], dt.date | None]] = field(default_factory=list)
     #: (episode id, CIN plan start)
     cin_plans: list[tuple[int, dt.date]] = field(default_factory=list)
 
