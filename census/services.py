@@ -506,3 +506,169 @@ def _finish(job: CensusImport, *, actor: Any, status: str, message: str = "") ->
         },
     )
     return job
+
+
+# --- The data quality page: held-back elements --------------------------------------------------
+#: Child-level values and the record attribute they go to.
+_CHILD_VALUES = {
+    "UPN": "upn",
+    "FormerUPN": "former_upn",
+    "UPNunknown": "upn_unknown",
+    "PersonBirthDate": "birth_date",
+    "ExpectedPersonBirthDate": "expected_birth_date",
+    "PersonDeathDate": "death_date",
+    "Ethnicity": "ethnicity",
+    "Disability": "disabilities",
+}
+_EPISODE_VALUES = {
+    "ReferralSource": "referral_source",
+    "PrimaryNeedCode": "primary_need",
+    "ReasonForClosure": "reason_for_closure",
+    "DateOfInitialCPC": "icpc",
+}
+
+
+def _episode_for(item: CensusHeldBack, **fields: Any) -> Any:
+    from .records import EpisodeRecord
+
+    return EpisodeRecord(referral=item.context.get("CINreferralDate"), referral_nfa=None, **fields)
+
+
+def _corrected_child(item: CensusHeldBack, values: dict[str, Any]) -> Any:
+    """The held-back element, corrected, as the one thing a return of one child holds."""
+    from .records import (
+        AssessmentRecord,
+        ChildRecord,
+        CINPlanRecord,
+        CPPlanRecord,
+        Section47Record,
+    )
+    from .validation import child_from_json
+
+    merged = {**item.values, **values}
+    child_id = item.context.get("LAchildID") or ""
+    element = item.element
+    if element == "Child":
+        child = child_from_json(item.context["child"])
+        child.la_child_id = values.get("LAchildID") or None
+        return child
+    child = ChildRecord(la_child_id=child_id)
+    if element == "CINdetails":
+        episode = item.context.get("episode") or {}
+        raw = child_from_json({"la_child_id": child_id, "episodes": [episode]}).episodes[0]
+        raw.referral = values.get("CINreferralDate")
+        child.episodes = [raw]
+    elif element == "CINclosureDate":
+        child.episodes = [
+            _episode_for(
+                item,
+                closure=merged.get("CINclosureDate"),
+                reason_for_closure=merged.get("ReasonForClosure"),
+            )
+        ]
+    elif element in _CHILD_VALUES:
+        value = merged.get(element)
+        setattr(child, _CHILD_VALUES[element], [value] if element == "Disability" else value)
+    elif element in _EPISODE_VALUES:
+        child.episodes = [_episode_for(item, **{_EPISODE_VALUES[element]: merged.get(element)})]
+    elif element in ("NumberOfPreviousCPP", "CPPreviewDate"):
+        plan = CPPlanRecord(start=item.context.get("CPPstartDate"))
+        if element == "NumberOfPreviousCPP":
+            plan.number_of_previous_cpp = merged.get(element)
+        else:
+            plan.reviews = [merged.get(element)]
+        child.episodes = [_episode_for(item, cp_plans=[plan])]
+    else:
+        kinds = {
+            "Assessments": (AssessmentRecord, ("start", "authorised", "factors"), "assessments"),
+            "CINPlanDates": (CINPlanRecord, ("start", "end"), "cin_plans"),
+            "Section47": (
+                Section47Record,
+                ("start", "icpc_target", "icpc", "icpc_not_required"),
+                "section47s",
+            ),
+            "ChildProtectionPlans": (
+                CPPlanRecord,
+                (
+                    "start",
+                    "end",
+                    "initial_category",
+                    "latest_category",
+                    "number_of_previous_cpp",
+                    "reviews",
+                ),
+                "cp_plans",
+            ),
+        }
+        record_type, names, attr = kinds[element]
+        record = record_type(**{n: merged.get(n) for n in names if n in merged or n == "start"})
+        if hasattr(record, "factors") and record.factors is None:
+            record.factors = []
+        if hasattr(record, "reviews") and record.reviews is None:
+            record.reviews = []
+        child.episodes = [_episode_for(item, **{attr: [record]})]
+    return child
+
+
+def census_held_back_apply(
+    *, actor: Any, item: CensusHeldBack, values: dict[str, Any]
+) -> CensusHeldBack:
+    """Re-apply a held-back element with corrected `values`: checked as an import checks it
+    (our model's rules and the child's stored history), then written. Raises ValidationError
+    (nothing written) when it still cannot be held."""
+    from .importer import Counts, batch_import
+    from .validation import child_check
+
+    with transaction.atomic():
+        locked = CensusHeldBack.objects.select_for_update().get(pk=item.pk)
+        if locked.status != CensusHeldBack.Status.OPEN:
+            raise ValidationError("This element was already corrected or dismissed.")
+        header = Header(
+            year=locked.reference_date.year, reference_date=locked.reference_date, la_code=""
+        )
+        checked = child_check(_corrected_child(locked, values), header)
+        issues = batch_import([checked], families=None, counts=Counts())
+        still = [i for i in issues if i.held is not None]
+        if still:
+            transaction.set_rollback(True)
+            raise ValidationError([f"{i.rule}: {i.message}" for i in still])
+        locked.status = CensusHeldBack.Status.APPLIED
+        locked.applied_values = values
+        locked.resolved_by = actor
+        locked.resolved_at = timezone.now()
+        locked.save(update_fields=["status", "applied_values", "resolved_by", "resolved_at"])
+        audit_record(
+            actor=actor,
+            action="census.held_back_apply",
+            target=locked,
+            details={
+                "la_child_id": locked.la_child_id,
+                "element": locked.element,
+                "rule": locked.rule,
+                "was": locked.values,
+                "now": values,
+            },
+        )
+    return locked
+
+
+@transaction.atomic
+def census_held_back_dismiss(*, actor: Any, item: CensusHeldBack, reason: str) -> CensusHeldBack:
+    """Leave a held-back element out of the case record for good, saying why."""
+    locked = CensusHeldBack.objects.select_for_update().get(pk=item.pk)
+    if locked.status != CensusHeldBack.Status.OPEN:
+        raise ValidationError("This element was already corrected or dismissed.")
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter why this element is dismissed"})
+    locked.status = CensusHeldBack.Status.DISMISSED
+    locked.resolution_note = reason.strip()
+    locked.resolved_by = actor
+    locked.resolved_at = timezone.now()
+    locked.save(update_fields=["status", "resolution_note", "resolved_by", "resolved_at"])
+    audit_record(
+        actor=actor,
+        action="census.held_back_dismiss",
+        target=locked,
+        details={"la_child_id": locked.la_child_id, "element": locked.element, "reason": reason},
+    )
+    return locked
