@@ -390,7 +390,8 @@ def _episode(raw: ChildRecord, e: EpisodeRecord, state: FileState, report: Repor
             report(
                 "2884",
                 "DateOfInitialCPC",
-                f"The initial conference on {episode_icpc} is recorded on both the CINdetails and its Section47.",
+                f"The initial conference on {episode_icpc} is recorded on both the CINdetails "
+                "and its Section47.",
                 where,
             )
     for a in e.assessments:
@@ -641,6 +642,7 @@ def _overlapping_plans(
                     "8940",
                     "CPPstartDate",
                     f"The CP plan starting {start} overlaps the CP plan starting {other_start}.",
-                    f"CINdetails referred {e.referral or '(no date)'}, ChildProtectionPlans from {start}",
+                    f"CINdetails referred {e.referral or '(no date)'}, "
+                    f"ChildProtectionPlans from {start}",
                 )
                 break

@@ -125,7 +125,7 @@ class CorrectionForm(forms.Form):
         """The corrected values as a return would carry them (text; dates as YYYY-MM-DD)."""
         out: dict[str, Any] = {}
         for key in self.spec:
-            value = self.cleaned_data.get(key)
+            value: Any = self.cleaned_data.get(key)
             out[key] = value.isoformat() if hasattr(value, "isoformat") else value
             if out[key] in ("", None):
                 out[key] = None

@@ -49,7 +49,6 @@ from cases.models import (
     DARiskFlag,
     FamilyMembership,
 )
-
 from cases.step_downs import step_downs_sql
 
 from . import dates

@@ -220,7 +220,7 @@ def record(history):
                     if authorised_after is None
                     else started + dt.timedelta(days=authorised_after)
                 )
-                assessment, created = Assessment.objects.get_or_create(
+                assessment, _created = Assessment.objects.get_or_create(
                     episode=on, start_date=started, defaults={"authorisation_date": authorised}
                 )
                 for code in codes:
