@@ -20,7 +20,7 @@ from typing import Any
 from cases.validation import is_weekend
 
 from .codes import DISABILITY, ETHNICITY, GENDER_TO_SEX, REFERRAL_SOURCE, SEX
-from .records import ChildRecord, EpisodeRecord, Header, collection_start
+from .records import ChildRecord, EpisodeRecord, Header, collection_start, parse_date
 
 Report = Callable[[str, str, str, str], Any]
 
@@ -106,15 +106,7 @@ _UPN_CHECK = "ABCDEFGHJKLMNPQRTUVWXYZ"
 _UPN_LAST = set("ABCDEFGHJKLMNPQRTUVWXYZ0123456789")
 
 
-def _date(value: Any) -> dt.date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip())
-    except ValueError:
-        return None
+_date = parse_date
 
 
 def _flag(value: Any) -> bool | None:

@@ -8,6 +8,7 @@ deliberately broken sample can carry a bad value through the same writer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -185,3 +186,24 @@ def iter_dates(child: ChildRecord) -> Iterator[tuple[str, DateValue]]:
             yield "CPPendDate", p.end
             for r in p.reviews:
                 yield "CPPreviewDate", r
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date as the DfE reads it (YYYY-MM-DD), or None when absent or not a date."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.date):
+        return value
+    return _parsed(value) if isinstance(value, str) else None
+
+
+@functools.lru_cache(maxsize=8192)
+def _parsed(text: str) -> dt.date | None:
+    # A return repeats a few thousand distinct dates over 100,000 children: parse each once.
+    text = text.strip()
+    if len(text) != 10:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None

@@ -31,6 +31,7 @@ from .records import (
     EpisodeRecord,
     Header,
     Section47Record,
+    parse_date,
 )
 
 #: Our own rules: what the DfE schema enforces before its rules run, or what our storage needs.
@@ -121,18 +122,6 @@ def rule_severity(code: str, year: int) -> str | None:
     if code in OUR_RULES:
         return OUR_RULES[code][0]
     return dfe_rules.severity(code, year)
-
-
-def parse_date(value: Any) -> dt.date | None:
-    """A date as the DfE reads it (YYYY-MM-DD), or None when absent or not a date."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10]) if len(str(value)) <= 10 else None
-    except ValueError:
-        return None
 
 
 def bad_date(value: Any) -> bool:
@@ -389,15 +378,15 @@ def _sex(raw: ChildRecord) -> tuple[str, str]:
     return sex or GENDER_TO_SEX.get(gender, ""), gender
 
 
-def _where(*parts: Any) -> str:
-    return ", ".join(str(p) for p in parts if p)
+def _where(first: str, second: str = "") -> str:
+    return f"{first}, {second}" if first and second else first or second
 
 
 def _kept_episode(
     e: EpisodeRecord, report: _Report, ctx: dict[str, Any], referrals: set[dt.date]
 ) -> EpisodeRecord | None:
     referral = parse_date(e.referral)
-    where = _where(f"CINdetails referred {e.referral or '(no date)'}")
+    where = f"CINdetails referred {e.referral or '(no date)'}"
     if referral is None or referral in referrals:
         duplicate = referral is not None
         report.hold(

@@ -161,82 +161,107 @@ def census_children(path: str | Path) -> Iterator[ChildRecord]:
             yield _child(item)
 
 
+def _index(elem: etree._Element) -> tuple[dict[str, str | None], dict[str, list[Any]]]:
+    """One pass over an element's children: the text of each leaf (first of a name), and the
+    elements of each name (for repeated groups). Cheaper than a lookup per field."""
+    texts: dict[str, str | None] = {}
+    groups: dict[str, list[Any]] = {}
+    for child in elem:
+        tag = child.tag
+        if tag.__class__ is not str:
+            continue  # a comment or processing instruction
+        name = tag if tag[:1] != "{" else tag.rsplit("}", 1)[-1]
+        groups.setdefault(name, []).append(child)
+        if name not in texts:
+            texts[name] = (child.text or "").strip() or None
+    return texts, groups
+
+
 def _child(elem: etree._Element) -> ChildRecord:
-    ids = next((c for c in elem if _local(c.tag) == "ChildIdentifiers"), None)
-    chars = next((c for c in elem if _local(c.tag) == "ChildCharacteristics"), None)
+    _texts, parts = _index(elem)
+    ids, _ = _index(parts["ChildIdentifiers"][0]) if "ChildIdentifiers" in parts else ({}, {})
+    chars, char_groups = (
+        _index(parts["ChildCharacteristics"][0]) if "ChildCharacteristics" in parts else ({}, {})
+    )
     disabilities: list[str] = []
-    if chars is not None:
-        for group in _children(chars, "Disabilities"):
-            disabilities += [(d.text or "").strip() for d in _children(group, "Disability")]
-
-    def ident(name: str) -> str | None:
-        return _text(ids, name) if ids is not None else None
-
+    for group in char_groups.get("Disabilities", []):
+        disabilities += [(d.text or "").strip() for d in _children(group, "Disability")]
     return ChildRecord(
-        la_child_id=ident("LAchildID"),
-        upn=ident("UPN"),
-        former_upn=ident("FormerUPN"),
-        upn_unknown=ident("UPNunknown"),
-        birth_date=ident("PersonBirthDate"),
-        expected_birth_date=ident("ExpectedPersonBirthDate"),
-        sex=ident("Sex"),
-        gender_current=ident("GenderCurrent"),
-        death_date=ident("PersonDeathDate"),
-        ethnicity=_text(chars, "Ethnicity") if chars is not None else None,
+        la_child_id=ids.get("LAchildID"),
+        upn=ids.get("UPN"),
+        former_upn=ids.get("FormerUPN"),
+        upn_unknown=ids.get("UPNunknown"),
+        birth_date=ids.get("PersonBirthDate"),
+        expected_birth_date=ids.get("ExpectedPersonBirthDate"),
+        sex=ids.get("Sex"),
+        gender_current=ids.get("GenderCurrent"),
+        death_date=ids.get("PersonDeathDate"),
+        ethnicity=chars.get("Ethnicity"),
         disabilities=disabilities,
-        episodes=[_episode(e) for e in _children(elem, "CINdetails")],
+        episodes=[_episode(e) for e in parts.get("CINdetails", [])],
+    )
+
+
+def _assessment(a: Any) -> AssessmentRecord:
+    texts, groups = _index(a)
+    return AssessmentRecord(
+        start=texts.get("AssessmentActualStartDate"),
+        authorised=texts.get("AssessmentAuthorisationDate"),
+        factors=[
+            (f.text or "").strip()
+            for group in groups.get("FactorsIdentifiedAtAssessment", [])
+            for f in _children(group, "AssessmentFactors")
+        ],
+    )
+
+
+def _cp_plan(p: Any) -> CPPlanRecord:
+    texts, groups = _index(p)
+    return CPPlanRecord(
+        start=texts.get("CPPstartDate"),
+        end=texts.get("CPPendDate"),
+        initial_category=texts.get("InitialCategoryOfAbuse"),
+        latest_category=texts.get("LatestCategoryOfAbuse"),
+        number_of_previous_cpp=texts.get("NumberOfPreviousCPP"),
+        reviews=[
+            (r.text or "").strip()
+            for group in groups.get("Reviews", [])
+            for r in _children(group, "CPPreviewDate")
+        ],
     )
 
 
 def _episode(elem: etree._Element) -> EpisodeRecord:
-    return EpisodeRecord(
-        referral=_text(elem, "CINreferralDate"),
-        referral_source=_text(elem, "ReferralSource"),
-        primary_need=_text(elem, "PrimaryNeedCode"),
-        closure=_text(elem, "CINclosureDate"),
-        reason_for_closure=_text(elem, "ReasonForClosure"),
-        icpc=_text(elem, "DateOfInitialCPC"),
-        referral_nfa=_text(elem, "ReferralNFA"),
-        assessments=[
-            AssessmentRecord(
-                start=_text(a, "AssessmentActualStartDate"),
-                authorised=_text(a, "AssessmentAuthorisationDate"),
-                factors=[
-                    (f.text or "").strip()
-                    for group in _children(a, "FactorsIdentifiedAtAssessment")
-                    for f in _children(group, "AssessmentFactors")
-                ],
-            )
-            for a in _children(elem, "Assessments")
-        ],
-        cin_plans=[
-            CINPlanRecord(start=_text(c, "CINPlanStartDate"), end=_text(c, "CINPlanEndDate"))
-            for c in _children(elem, "CINPlanDates")
-        ],
-        section47s=[
+    texts, groups = _index(elem)
+    cin_plans = []
+    for c in groups.get("CINPlanDates", []):
+        t, _ = _index(c)
+        cin_plans.append(
+            CINPlanRecord(start=t.get("CINPlanStartDate"), end=t.get("CINPlanEndDate"))
+        )
+    section47s = []
+    for s in groups.get("Section47", []):
+        t, _ = _index(s)
+        section47s.append(
             Section47Record(
-                start=_text(s, "S47ActualStartDate"),
-                icpc_target=_text(s, "InitialCPCtarget"),
-                icpc=_text(s, "DateOfInitialCPC"),
-                icpc_not_required=_text(s, "ICPCnotRequired"),
+                start=t.get("S47ActualStartDate"),
+                icpc_target=t.get("InitialCPCtarget"),
+                icpc=t.get("DateOfInitialCPC"),
+                icpc_not_required=t.get("ICPCnotRequired"),
             )
-            for s in _children(elem, "Section47")
-        ],
-        cp_plans=[
-            CPPlanRecord(
-                start=_text(p, "CPPstartDate"),
-                end=_text(p, "CPPendDate"),
-                initial_category=_text(p, "InitialCategoryOfAbuse"),
-                latest_category=_text(p, "LatestCategoryOfAbuse"),
-                number_of_previous_cpp=_text(p, "NumberOfPreviousCPP"),
-                reviews=[
-                    (r.text or "").strip()
-                    for group in _children(p, "Reviews")
-                    for r in _children(group, "CPPreviewDate")
-                ],
-            )
-            for p in _children(elem, "ChildProtectionPlans")
-        ],
+        )
+    return EpisodeRecord(
+        referral=texts.get("CINreferralDate"),
+        referral_source=texts.get("ReferralSource"),
+        primary_need=texts.get("PrimaryNeedCode"),
+        closure=texts.get("CINclosureDate"),
+        reason_for_closure=texts.get("ReasonForClosure"),
+        icpc=texts.get("DateOfInitialCPC"),
+        referral_nfa=texts.get("ReferralNFA"),
+        assessments=[_assessment(a) for a in groups.get("Assessments", [])],
+        cin_plans=cin_plans,
+        section47s=section47s,
+        cp_plans=[_cp_plan(p) for p in groups.get("ChildProtectionPlans", [])],
     )
 
 

@@ -31,7 +31,12 @@ def test_manager_uploads_a_return_and_reads_the_report(
     assert "children imported" in summary
     assert "held back" in summary
     assert page.get_by_test_id("import-status").inner_text() == "Finished with problems"
-    assert page.get_by_test_id("files").get_by_role("cell", name="cin_census_2025.xml (2024-25)").count() == 1
+    assert (
+        page.get_by_test_id("files")
+        .get_by_role("cell", name="cin_census_2025.xml (2024-25)")
+        .count()
+        == 1
+    )
     assert page.get_by_role("link", name="Download the report (CSV)").count() == 1
     assert axe(page) == []
 
@@ -47,7 +52,10 @@ def test_manager_uploads_a_return_and_reads_the_report(
     end.get_by_label("Month").fill("12")
     end.get_by_label("Year").fill("2024")
     page.get_by_role("button", name="Apply the corrected values").click()
-    assert "Corrected and applied" in page.locator(".govuk-notification-banner, body").first.inner_text()
+    assert (
+        "Corrected and applied"
+        in page.locator(".govuk-notification-banner, body").first.inner_text()
+    )
     page.set_viewport_size({"width": 375, "height": 800})
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
