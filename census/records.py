@@ -8,7 +8,6 @@ deliberately broken sample can carry a bad value through the same writer.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -188,22 +187,28 @@ def iter_dates(child: ChildRecord) -> Iterator[tuple[str, DateValue]]:
                 yield "CPPreviewDate", r
 
 
+#: Dates already parsed: a return repeats a few thousand distinct dates over 100,000 children.
+_PARSED: dict[str, dt.date | None] = {}
+
+
 def parse_date(value: Any) -> dt.date | None:
     """A date as the DfE reads it (YYYY-MM-DD), or None when absent or not a date."""
-    if value is None or value == "":
-        return None
+    if type(value) is str:
+        try:
+            return _PARSED[value]
+        except KeyError:
+            return _parse_text(value)
     if isinstance(value, dt.date):
         return value
-    return _parsed(value) if isinstance(value, str) else None
+    return None
 
 
-@functools.lru_cache(maxsize=8192)
-def _parsed(text: str) -> dt.date | None:
-    # A return repeats a few thousand distinct dates over 100,000 children: parse each once.
-    text = text.strip()
-    if len(text) != 10:
-        return None
+def _parse_text(text: str) -> dt.date | None:
+    stripped = text.strip()
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(stripped) if len(stripped) == 10 else None
     except ValueError:
-        return None
+        day = None
+    if len(_PARSED) < 100_000:  # bounded: a file of odd values cannot grow it without end
+        _PARSED[text] = day
+    return day
