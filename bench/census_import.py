@@ -56,7 +56,7 @@ def main() -> None:
         os.environ.update(env)
         python = sys.executable
         # On SQLite only what the import needs: other apps may use PostgreSQL-only fields.
-        for apps in [["audit"], ["census"]] if args.sqlite else [[]]:
+        for apps in [["audit"], ["cases"], ["census"]] if args.sqlite else [[]]:
             subprocess.run(
                 [python, "manage.py", "migrate", *apps, "-v0"], cwd=ROOT, env=env, check=True
             )
@@ -115,8 +115,10 @@ def main() -> None:
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
             label = "import" if run == 0 else "re-import"
             print(
-                f"{label}: {counts['children_read']} children read, "
-                f"{counts['children_imported']} imported, {counts['children_rejected']} rejected; "
+                f"{label} ({job.get_status_display()}): {counts['children_read']} children read, "
+                f"{counts['children_imported']} imported, {counts['children_held_back']} held "
+                f"back, {counts['elements_held_back']} elements held back, {counts['errors']} "
+                f"errors and {counts['queries']} queries reported; "
                 f"{counts['rows_written']} rows written\n"
                 f"  wall {wall:.1f}s, {counts['children_read'] / wall:,.0f} children/s, "
                 f"{counts['rows_written'] / wall:,.0f} rows/s, peak RSS {peak_mb:.0f} MB\n"

@@ -119,9 +119,15 @@ class Person(TimeStamped):
     last_name = models.CharField(max_length=100, blank=True)
     date_of_birth = models.DateField(null=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
-    ethnicity = models.CharField(max_length=4, blank=True)
-    la_child_id = models.CharField("LA child ID", max_length=10, null=True, blank=True, unique=True)
+    #: Census codes are stored as recorded, an invalid one too (up to 10 characters, ADR 0050).
+    ethnicity = models.CharField(max_length=10, blank=True)
+    #: DfE rule 1570: at most 20 characters.
+    la_child_id = models.CharField("LA child ID", max_length=20, null=True, blank=True, unique=True)
     upn = models.CharField("UPN", max_length=13, blank=True)
+    former_upn = models.CharField("former UPN", max_length=13, blank=True)
+    #: Why the child has no UPN (census code UN1 to UN10).
+    upn_unknown = models.CharField("reason the UPN is unknown", max_length=4, blank=True)
+    date_of_death = models.DateField(null=True, blank=True)
     families = models.ManyToManyField(Family, through="FamilyMembership", related_name="people")
 
     objects = PersonQuerySet.as_manager()
@@ -173,12 +179,17 @@ class CINEpisode(TimeStamped):
 
     child = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="cin_episodes")
     referral_date = models.DateField()
-    referral_source = models.CharField(max_length=3, blank=True)
-    primary_need = models.CharField(max_length=2, choices=PrimaryNeed.choices, blank=True)
+    referral_source = models.CharField(max_length=10, blank=True)
+    primary_need = models.CharField(max_length=10, choices=PrimaryNeed.choices, blank=True)
     referral_nfa = models.BooleanField(null=True, blank=True)
     closure_date = models.DateField(null=True, blank=True)
     reason_for_closure = models.CharField(
-        max_length=3, choices=ReasonForClosure.choices, blank=True
+        max_length=10, choices=ReasonForClosure.choices, blank=True
+    )
+    #: An initial conference held outside any section 47 enquiry (the census's `CINdetails`
+    #: `DateOfInitialCPC`, DfE 2884).
+    icpc_date = models.DateField(
+        "initial conference date (outside a section 47)", null=True, blank=True
     )
 
     class Meta:
@@ -221,7 +232,7 @@ class AssessmentFactor(models.Model):
     """A factor identified at assessment (census code, e.g. 3A). One row per code."""
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="factors")
-    code = models.CharField(max_length=3)
+    code = models.CharField(max_length=10)
 
     class Meta:
         constraints = [
@@ -266,8 +277,8 @@ class CPPlan(TimeStamped):
     episode = models.ForeignKey(CINEpisode, on_delete=models.CASCADE, related_name="cp_plans")
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
-    initial_category = models.CharField(max_length=3, choices=CategoryOfAbuse.choices)
-    latest_category = models.CharField(max_length=3, choices=CategoryOfAbuse.choices, blank=True)
+    initial_category = models.CharField(max_length=10, choices=CategoryOfAbuse.choices)
+    latest_category = models.CharField(max_length=10, choices=CategoryOfAbuse.choices, blank=True)
     number_of_previous_cpp = models.PositiveSmallIntegerField(
         "number of previous CP plans (as recorded)", null=True, blank=True
     )

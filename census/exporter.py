@@ -126,20 +126,27 @@ def _load(person_ids: list[int]) -> Iterator[ChildRecord]:
                 closure=e.closure_date,
                 reason_for_closure=e.reason_for_closure,
                 referral_nfa=bool(e.referral_nfa),
+                icpc=e.icpc_date,
                 assessments=assessments.get(e.pk, []),
                 cin_plans=cin_plans.get(e.pk, []),
                 section47s=section47s.get(e.pk, []),
                 cp_plans=cp_plans.get(e.pk, []),
             )
-            # An ICPC with no section 47 enquiry held it is reported on the episode (DfE 2884).
+            # An ICPC with no section 47 enquiry held it is reported on the episode (DfE 2884):
+            # as the return recorded it, else the latest plan start no enquiry holds.
             held = {s.icpc for s in record.section47s}
             missing = [p.start for p in record.cp_plans if p.start not in held]
-            record.icpc = missing[-1] if missing else None
+            if record.icpc is None or record.icpc in held:
+                record.icpc = missing[-1] if missing else None
             records.append(record)
         yield ChildRecord(
             la_child_id=person.la_child_id,
-            upn=person.upn,
+            upn=person.upn or None,
+            former_upn=person.former_upn or None,
+            upn_unknown=person.upn_unknown or None,
             birth_date=person.date_of_birth,
+            expected_birth_date=extra.expected_birth_date if extra else None,
+            death_date=person.date_of_death,
             sex=person.sex or "U",
             gender_current=(extra.gender_current if extra else "")
             or SEX_TO_GENDER.get(person.sex, "0"),

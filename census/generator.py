@@ -265,10 +265,10 @@ def _overlapping_plans(child: ChildRecord) -> None:
 d = dt.date
 #: rule -> (element the report names, how to break the base child). Q rules are warnings.
 BROKEN: dict[str, tuple[str, Callable[[ChildRecord], None]]] = {
-    "8500": ("LAchildID", _set(child={"la_child_id": None})),
-    "ST01": ("LAchildID", _set(child={"la_child_id": "X0123456789AB"})),
+    "8500": ("Child", _set(child={"la_child_id": None})),
+    "1570": ("Child", _set(child={"la_child_id": "X1570" + "0" * 20})),
     "1580": ("LAchildID", _set(child={"la_child_id": "X-1580"})),
-    "ST02": ("CPPstartDate", _set(cp_plans={"start": "2024-13-45"})),
+    "ST02": ("ChildProtectionPlans", _set(cp_plans={"start": "2024-13-45"})),
     "8520": ("PersonBirthDate", _set(child={"birth_date": d(2025, 6, 1)})),
     "4180": ("Sex", _set(child={"sex": "X"})),
     "4220": ("Ethnicity", _set(child={"ethnicity": "ZZZZ"})),
@@ -293,7 +293,7 @@ BROKEN: dict[str, tuple[str, Callable[[ChildRecord], None]]] = {
     ),
     "8810": ("ReasonForClosure", _set(episode={"reason_for_closure": "RC7"})),
     "4010": ("CINPlanStartDate", _set(cin_plans={"start": d(2025, 4, 10)})),
-    "8510": ("LAchildID", lambda child: None),  # written twice: the second copy is rejected
+    "8510": ("Child", lambda child: None),  # written twice: the second copy is held back
     "8600": ("CINreferralDate", _set(episode={"referral": d(2025, 4, 7)})),
     "8630": (
         "CINclosureDate",
@@ -308,7 +308,6 @@ BROKEN: dict[str, tuple[str, Callable[[ChildRecord], None]]] = {
     ),
     "8608": ("AssessmentAuthorisationDate", _set(assessments={"authorised": d(2024, 6, 1)})),
     "8696": ("AssessmentAuthorisationDate", _set(assessments={"authorised": d(2025, 4, 2)})),
-    "ST03": ("AssessmentFactors", _set(assessments={"factors": ["ZZ"]})),
     "8869": ("AssessmentFactors", _set(assessments={"factors": ["21", "3A"]})),
     "8898": ("AssessmentFactors", _set(assessments={"factors": ["3A", "3A"]})),
     "8950Q": ("AssessmentFactors", _set(assessments={"factors": ["3B", "19A"]})),
@@ -316,7 +315,10 @@ BROKEN: dict[str, tuple[str, Callable[[ChildRecord], None]]] = {
     "4011": ("CINPlanEndDate", _set(cin_plans={"end": d(2024, 12, 2)})),
     "4013": ("CINPlanEndDate", _set(cin_plans={"end": d(2025, 4, 10)})),
     "4012Q": ("CINPlanEndDate", _set(cin_plans={"end": d(2024, 12, 16)})),
-    "4001": ("CINPlanStartDate", _set(cin_plans={"start": d(2024, 11, 1)})),
+    "4001": (
+        "CINPlanStartDate",
+        _set(cp_plans={"end": None, "reviews": []}, cin_plans={"start": d(2024, 11, 1)}),
+    ),
     "8905": ("InitialCategoryOfAbuse", _set(cp_plans={"initial_category": "XXX"})),
     "8910": ("LatestCategoryOfAbuse", _set(cp_plans={"latest_category": "XXX"})),
     "8730": ("NumberOfPreviousCPP", _set(cp_plans={"number_of_previous_cpp": None})),
@@ -349,8 +351,8 @@ def broken_id(rule: str) -> str | None:
     """The LAchildID of the sample child that breaks `rule` (None for the child without one)."""
     if rule == "8500":
         return None
-    if rule in {"ST01", "1580"}:
-        return {"ST01": "X0123456789AB", "1580": "X-1580"}[rule]
+    if rule in {"1570", "1580"}:
+        return {"1570": "X1570" + "0" * 20, "1580": "X-1580"}[rule]
     return f"X{rule}"
 
 

@@ -1,10 +1,12 @@
 """The census import, batch by batch (ADR 0010).
 
 For each batch of children: parse and check each child against the return (`child_check`), load
-what is already stored for the batch's children in a few queries, merge, check the merged history
-(`history_check`), then write only what is new or changed, table by table, with bulk statements in
-one transaction. A child with an error is left out whole; a batch that fails in the database is
-retried child by child, so one bad child never costs the others.
+what is already stored for the batch's children in a few queries, merge, hold back the CP plans
+the merged history cannot take (8935/8940 across years), then write only what is new or changed,
+table by table, with bulk statements. DfE errors are reported, not acted on: only what our model
+cannot hold is held back, element by element (ADR 0050). A batch that fails in the database is
+retried child by child, so one child the database refuses never costs the others. The caller
+runs a whole file in one transaction (ADR 0051).
 
 Matching (DOMAIN.md): a child on LAchildID, an episode on the child and CINreferralDate, a CP plan
 on the child and CPPstartDate, a CIN plan / assessment / section 47 enquiry on the episode and its
@@ -23,7 +25,6 @@ from itertools import islice
 from queue import Full, Queue
 from typing import Any
 
-from django.conf import settings
 from django.db import DatabaseError, connection, models, transaction
 from django.db.models import Q
 from psycopg2.extras import execute_values
@@ -41,15 +42,26 @@ from cases.models import (
     FamilyMembership,
     Person,
     Section47Enquiry,
-    StepDown,
 )
 
+from .dfe_checks import FileState
 from .models import CensusChild
 from .records import ChildRecord, EpisodeRecord, Header
-from .validation import Issue, child_check, history_check
+from .validation import Checked, HeldBack, Issue, child_check, history_conflict, short_id
 from .xmlio import census_children
 
 BATCH_SIZE = 1000
+#: The person's columns an import writes, LA child ID first.
+PERSON_FIELDS = (
+    "la_child_id",
+    "date_of_birth",
+    "sex",
+    "ethnicity",
+    "upn",
+    "former_upn",
+    "upn_unknown",
+    "date_of_death",
+)
 
 
 def family_reference_for(la_child_id: str) -> str:
@@ -59,10 +71,17 @@ def family_reference_for(la_child_id: str) -> str:
 
 @dataclass
 class Counts:
+    """What an import did, per file and in total (`as_dict` is what jobs and files store)."""
+
     children_read: int = 0
+    #: Children written (in whole, or all but their held-back elements).
     children_imported: int = 0
-    children_rejected: int = 0
-    warnings: int = 0
+    #: Children not written at all (no usable LA child ID, a second copy, the database refused).
+    children_held_back: int = 0
+    #: Held-back elements of imported children (a CP plan, a closure date, a value...).
+    elements_held_back: int = 0
+    errors: int = 0
+    queries: int = 0
     created: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     updated: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
@@ -70,12 +89,30 @@ class Counts:
         return {
             "children_read": self.children_read,
             "children_imported": self.children_imported,
-            "children_rejected": self.children_rejected,
-            "warnings": self.warnings,
+            "children_held_back": self.children_held_back,
+            "elements_held_back": self.elements_held_back,
+            "errors": self.errors,
+            "queries": self.queries,
             "rows_created": dict(self.created),
             "rows_updated": dict(self.updated),
             "rows_written": sum(self.created.values()) + sum(self.updated.values()),
         }
+
+    def add(self, other: dict[str, Any]) -> None:
+        """Add a file's stored counts to these totals."""
+        for name in (
+            "children_read",
+            "children_imported",
+            "children_held_back",
+            "elements_held_back",
+            "errors",
+            "queries",
+        ):
+            setattr(self, name, getattr(self, name) + int(other.get(name, 0)))
+        for table, n in other.get("rows_created", {}).items():
+            self.created[table] += n
+        for table, n in other.get("rows_updated", {}).items():
+            self.updated[table] += n
 
 
 def batched(items: Iterable[ChildRecord], size: int) -> Iterator[list[ChildRecord]]:
@@ -98,7 +135,6 @@ class Stored:
     cp_plans: dict[Any, Any]
     cin_plans: dict[Any, Any]
     conferences: set[tuple[int, str, dt.date]]
-    step_down_plans: set[int]
     da_plans: set[int]
     member_of: dict[int, set[int]]
 
@@ -124,7 +160,7 @@ class Stored:
         persons = {
             row["la_child_id"]: row
             for row in Person.objects.filter(la_child_id__in=la_child_ids).values(
-                "id", "la_child_id", "date_of_birth", "sex", "ethnicity", "upn"
+                "id", *PERSON_FIELDS
             )
         }
         pids = [row["id"] for row in persons.values()]
@@ -139,6 +175,7 @@ class Stored:
                 "referral_nfa",
                 "closure_date",
                 "reason_for_closure",
+                "icpc_date",
             )
         }
         # Each table is filtered on its own foreign key (an index), never through a join.
@@ -179,7 +216,7 @@ class Stored:
             census={
                 row["person_id"]: row
                 for row in CensusChild.objects.filter(person_id__in=pids).values(
-                    "person_id", "gender_current", "disabilities"
+                    "person_id", "gender_current", "disabilities", "expected_birth_date"
                 )
             },
             episodes=episodes,
@@ -208,9 +245,6 @@ class Stored:
                 Conference.objects.filter(child_id__in=pids).values_list(
                     "child_id", "kind", "held_on"
                 )
-            ),
-            step_down_plans=set(
-                StepDown.objects.filter(plan_id__in=plan_ids).values_list("plan_id", flat=True)
             ),
             da_plans=set(
                 DARiskFlag.objects.filter(
@@ -242,6 +276,8 @@ class Merged:
     #: keys that this return touches (written only when new or changed)
     touched_cp: set[dt.date] = field(default_factory=set)
     touched_cin: set[tuple[dt.date, dt.date]] = field(default_factory=set)
+    #: The CP plans as stored before this return (a held-back plan keeps these values).
+    stored_cp: dict[dt.date, dict[str, Any]] = field(default_factory=dict)
 
 
 def _merge(child: ChildRecord, stored: Stored) -> Merged:
@@ -262,6 +298,7 @@ def _merge(child: ChildRecord, stored: Stored) -> Merged:
             m.section47s[(ref[row["episode_id"]], row["start_date"])] = dict(row)
         for row in rows["cp_plans"]:
             m.cp_plans[row["start_date"]] = {**row, "episode": ref[row["episode_id"]]}
+        m.stored_cp = {start: dict(row) for start, row in m.cp_plans.items()}
         for row in rows["cin_plans"]:
             m.cin_plans[(ref[row["episode_id"]], row["start_date"])] = dict(row)
     for e in child.episodes:
@@ -279,6 +316,7 @@ def _merge_episode(m: Merged, e: EpisodeRecord) -> None:
         "referral_nfa": _pick(e.referral_nfa, old.get("referral_nfa")),
         "closure_date": _pick(e.closure, old.get("closure_date")),
         "reason_for_closure": _pick(e.reason_for_closure, old.get("reason_for_closure")) or "",
+        "icpc_date": _pick(e.icpc, old.get("icpc_date")),
         "touched": True,
     }
     for a in e.assessments:
@@ -330,30 +368,67 @@ def _merge_episode(m: Merged, e: EpisodeRecord) -> None:
         m.reviews[p.start] = [r for r in p.reviews if r]
 
 
-def _history_issues(child_id: str, m: Merged) -> list[Issue]:
-    cp = {start: (start, row["end_date"]) for start, row in m.cp_plans.items()}
-    cin_periods = {key: (row["start_date"], row["end_date"]) for key, row in m.cin_plans.items()}
-    return history_check(
-        child_id,
-        cp,
-        list(cin_periods.values()),
-        m.touched_cp,
-        {cin_periods[key] for key in m.touched_cin},
-    )
-
-
-def _step_down_cin(m: Merged, plan: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
-    """The CIN plan (episode referral, start) that a census step-down links to, if any."""
-    end = plan["end_date"]
-    if end is None:
-        return None
-    last = end + dt.timedelta(days=settings.STEP_DOWN_LINK_DAYS)
-    starts = sorted(
-        start
-        for (episode, start) in m.cin_plans
-        if episode == plan["episode"] and end <= start <= last
-    )
-    return (plan["episode"], starts[0]) if starts else None
+def _history_holds(
+    m: Merged, stored_plans: dict[dt.date, dict[str, Any]], child_id: str
+) -> list[Issue]:
+    """Hold back each CP plan of this return that the child's merged history cannot take: two
+    open plans (8935) or overlapping plans (8940). Stored plans come first (a return never
+    overturns what an earlier one gave); then this return's plans, earliest start first. A held
+    plan that was stored keeps its stored values; a new one is not written."""
+    issues: list[Issue] = []
+    accepted = [
+        (start, row["end_date"]) for start, row in m.cp_plans.items() if start not in m.touched_cp
+    ]
+    for start in sorted(m.touched_cp):
+        row = m.cp_plans[start]
+        conflict = history_conflict((start, row["end_date"]), accepted)
+        if conflict is None:
+            accepted.append((start, row["end_date"]))
+            continue
+        rule, other = conflict
+        end = f"ending {row['end_date']}" if row["end_date"] else "open"
+        other_end = f"ending {other[1]}" if other[1] else "still open"
+        text = (
+            f"The CP plan starting {start} ({end}) cannot sit beside the child's CP plan starting "
+            f"{other[0]} ({other_end}): "
+            + ("a child has one open CP plan at a time." if rule == "8935" else "they overlap.")
+        )
+        held = HeldBack(
+            short_id(child_id),
+            "ChildProtectionPlans",
+            rule,
+            text,
+            {
+                "LAchildID": child_id,
+                "CINreferralDate": row["episode"].isoformat(),
+                "where": f"ChildProtectionPlans from {start}",
+            },
+            {
+                "start": start.isoformat(),
+                "end": row["end_date"].isoformat() if row["end_date"] else None,
+                "initial_category": row["initial_category"],
+                "latest_category": row["latest_category"],
+                "number_of_previous_cpp": row["number_of_previous_cpp"],
+                "reviews": [r.isoformat() for r in m.reviews.get(start, [])],
+            },
+        )
+        issues.append(
+            Issue(
+                short_id(child_id),
+                "ChildProtectionPlans",
+                rule,
+                text,
+                where=f"ChildProtectionPlans from {start}",
+                held=held,
+            )
+        )
+        m.touched_cp.discard(start)
+        m.reviews.pop(start, None)
+        if start in stored_plans:
+            m.cp_plans[start] = dict(stored_plans[start])
+        else:
+            del m.cp_plans[start]
+    return issues
 
 
 def _da_assessment(m: Merged, plan: dict[str, Any]) -> tuple[dt.date, dt.date] | None:
@@ -513,6 +588,9 @@ def write_children(
             "sex": _pick(child.sex, old and old["sex"]) or "",
             "ethnicity": _pick(child.ethnicity, old and old["ethnicity"]) or "",
             "upn": _pick(child.upn, old and old["upn"]) or "",
+            "former_upn": _pick(child.former_upn, old and old["former_upn"]) or "",
+            "upn_unknown": _pick(child.upn_unknown, old and old["upn_unknown"]) or "",
+            "date_of_death": _pick(child.death_date, old and old["date_of_death"]),
         }
         if _changed(row, old, row):
             people.append(
@@ -521,28 +599,16 @@ def write_children(
                     "",
                     "",
                     child.la_child_id,
-                    row["date_of_birth"],
-                    row["sex"],
-                    row["ethnicity"],
-                    row["upn"],
+                    *(row[f] for f in PERSON_FIELDS[1:]),
                 )
             )
     pid = dict(
         _upsert(
             Person,
-            [
-                "kind",
-                "first_name",
-                "last_name",
-                "la_child_id",
-                "date_of_birth",
-                "sex",
-                "ethnicity",
-                "upn",
-            ],
+            ["kind", "first_name", "last_name", *PERSON_FIELDS],
             people,
             conflict=["la_child_id"],
-            update=["date_of_birth", "sex", "ethnicity", "upn"],
+            update=list(PERSON_FIELDS[1:]),
             returning=["la_child_id", "id"],
             counts=counts,
             name="person",
@@ -558,15 +624,20 @@ def write_children(
         row = {
             "gender_current": child.gender_current or (old["gender_current"] if old else ""),
             "disabilities": child.disabilities or (old["disabilities"] if old else []),
+            "expected_birth_date": _pick(
+                child.expected_birth_date, old["expected_birth_date"] if old else None
+            ),
         }
         if _changed(row, old, row):
-            extras.append((m.pid, row["gender_current"], row["disabilities"]))
+            extras.append(
+                (m.pid, row["gender_current"], row["disabilities"], row["expected_birth_date"])
+            )
     _upsert(
         CensusChild,
-        ["person_id", "gender_current", "disabilities"],
+        ["person_id", "gender_current", "disabilities", "expected_birth_date"],
         extras,
         conflict=["person_id"],
-        update=["gender_current", "disabilities"],
+        update=["gender_current", "disabilities", "expected_birth_date"],
         returning=["person_id"],
         counts=counts,
         name="census_child",
@@ -617,6 +688,7 @@ def write_children(
         "referral_nfa",
         "closure_date",
         "reason_for_closure",
+        "icpc_date",
     ]
     episodes = []
     for _child, m in children:
@@ -731,19 +803,11 @@ def write_children(
         "end_reason",
     ]
     plans = []
-    step_downs: list[tuple[int, dt.date, dict[str, Any], tuple[dt.date, dt.date]]] = []
     for _child, m in sorted(children, key=lambda item: item[1].pid):
-        for start in sorted(m.cp_plans):
+        for start in sorted(m.touched_cp):
             row = m.cp_plans[start]
             row["episode_id"] = episode_id[(m.pid, row["episode"])]
-            link = _step_down_cin(m, row)
-            if link and not row["end_reason"]:
-                row["end_reason"] = CPPlan.EndReason.STEP_DOWN_CIN.value
-            if link:
-                step_downs.append((m.pid, start, row, link))
-            old = stored.cp_plans.get((m.pid, start))
-            touched = start in m.touched_cp or row["end_reason"] != (old or {}).get("end_reason")
-            if touched and _changed(row, old, cp_fields):
+            if _changed(row, stored.cp_plans.get((m.pid, start)), cp_fields):
                 plans.append((m.pid, start, *(row[f] for f in cp_fields)))
     plan_id = {k: v["id"] for k, v in stored.cp_plans.items()}
     for child_id, start, pk in _upsert(
@@ -803,22 +867,6 @@ def write_children(
     DARiskFlag.objects.bulk_create(flags, batch_size=5000)
     counts.created["da_risk_flag"] += len(flags)
 
-    # Step-downs inferred from a CIN plan starting as the CP plan ends.
-    rows = []
-    for child_pid, start, row, (referral, cin_start) in step_downs:
-        pk = plan_id[(child_pid, start)]
-        if pk not in stored.step_down_plans:
-            cin_pk = cin_plan_id[(episode_id[(child_pid, referral)], cin_start)]
-            rows.append((pk, row["end_date"], cin_start, cin_pk, StepDown.Source.CENSUS.value))
-    _upsert(
-        StepDown,
-        ["plan_id", "decided_on", "planned_cin_start", "cin_plan_id", "source"],
-        rows,
-        conflict=["plan_id"],
-        counts=counts,
-        name="step_down",
-    )
-
 
 #: The tables an import writes (ANALYZE keeps the planner's statistics in step as they grow).
 WRITTEN_MODELS = (
@@ -833,7 +881,6 @@ WRITTEN_MODELS = (
     CPPlan,
     CINPlan,
     Conference,
-    StepDown,
     DARiskFlag,
 )
 
@@ -853,10 +900,10 @@ def statistics_refresh() -> None:
         cursor.execute("ANALYZE " + ", ".join(m._meta.db_table for m in WRITTEN_MODELS))
 
 
-def _relax_commit() -> None:
-    """Do not wait for the WAL flush at each batch's commit (ADR 0010; PostgreSQL only).
+def relax_commit() -> None:
+    """Do not wait for the WAL flush at the file's commit (ADR 0010; PostgreSQL only).
 
-    A crash can lose the last batches written, never corrupt them, and an import is idempotent:
+    A crash can lose the last file committed, never corrupt it, and an import is idempotent:
     running it again completes it. Applies to this transaction only. SQLite (`make run`) has no
     per-transaction setting (`PRAGMA synchronous` cannot change inside a transaction) and a
     local database needs none, so it keeps its own.
@@ -867,13 +914,17 @@ def _relax_commit() -> None:
         cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
-CheckedBatch = list[tuple[ChildRecord, list[Issue]]]
+CheckedBatch = list[Checked]
 
 
-def checked_batches(path: Any, header: Header) -> Iterator[CheckedBatch]:
-    """Parse and check a file's children batch by batch (pure Python, no database)."""
+def checked_batches(path: Any, header: Header, state: FileState) -> Iterator[CheckedBatch]:
+    """Parse and check a file's children batch by batch (pure Python, no database).
+
+    `state` gathers what the rules over the whole return need; report them (`file_issues`)
+    once this is exhausted.
+    """
     for batch in batched(census_children(path), BATCH_SIZE):
-        yield [child_check(raw, header) for raw in batch]
+        yield [child_check(raw, header, state) for raw in batch]
 
 
 def prefetched(batches: Iterator[CheckedBatch], depth: int = 2) -> Iterator[CheckedBatch]:
@@ -909,47 +960,61 @@ def prefetched(batches: Iterator[CheckedBatch], depth: int = 2) -> Iterator[Chec
         stop.set()
 
 
+def _count_issues(counts: Counts, issues: list[Issue]) -> None:
+    for issue in issues:
+        if issue.is_error:
+            counts.errors += 1
+        else:
+            counts.queries += 1
+        if issue.held is not None:
+            if issue.held.element == "Child":
+                counts.children_held_back += 1
+            else:
+                counts.elements_held_back += 1
+
+
+def _refused_by_database(child: ChildRecord, error: DatabaseError) -> Issue:
+    child_id = child.la_child_id or ""
+    text = f"The database refused this child's record: {str(error).splitlines()[0][:300]}"
+    held = HeldBack(
+        short_id(child_id),
+        "Child",
+        "ST09",
+        text,
+        {"LAchildID": child_id, "where": ""},
+        {"LAchildID": child_id},
+    )
+    return Issue(short_id(child_id), "Child", "ST09", text, held=held)
+
+
 def batch_import(
     checked_children: CheckedBatch,
     *,
     families: dict[str, str] | None,
     counts: Counts,
-    seen: set[str],
     dry_run: bool = False,
 ) -> list[Issue]:
-    """Write one checked batch: merge with stored history, check it, write what is accepted.
+    """Write one checked batch: merge with stored history, hold back the CP plans it cannot take,
+    write the rest. Call inside the file's transaction (each batch is a savepoint in it).
 
-    Returns every issue found (errors and warnings).
+    Returns every issue found (errors and queries, held-back elements among them).
     """
     issues: list[Issue] = []
-    checked: list[ChildRecord] = []
-    for child, found in checked_children:
+    writable: list[ChildRecord] = []
+    for checked in checked_children:
         counts.children_read += 1
-        la = child.la_child_id or ""
-        if la and la in seen:
-            found.append(
-                Issue(la, "LAchildID", "8510", "More than one child record with this LA child ID.")
-            )
-        seen.add(la)
-        issues += found
-        if any(i.is_error for i in found):
-            counts.children_rejected += 1
-        else:
-            checked.append(child)
-    stored = Stored.load([c.la_child_id or "" for c in checked])
+        issues += checked.issues
+        if checked.child is not None:
+            writable.append(checked.child)
+    stored = Stored.load([c.la_child_id or "" for c in writable])
     accepted: list[tuple[ChildRecord, Merged]] = []
-    for child in checked:
+    for child in writable:
         merged = _merge(child, stored)
-        found = _history_issues(child.la_child_id or "", merged)
-        issues += found
-        if any(i.is_error for i in found):
-            counts.children_rejected += 1
-        else:
-            accepted.append((child, merged))
+        issues += _history_holds(merged, merged.stored_cp, child.la_child_id or "")
+        accepted.append((child, merged))
     before = (dict(counts.created), dict(counts.updated))
     try:
         with transaction.atomic():
-            _relax_commit()
             write_children(accepted, stored, families, counts)
             if dry_run:
                 transaction.set_rollback(True)
@@ -960,21 +1025,15 @@ def batch_import(
         counts.updated = defaultdict(int, before[1])
         for child, _merged in accepted:
             one = Stored.load([child.la_child_id or ""])
+            merged = _merge(child, one)
+            _history_holds(merged, merged.stored_cp, child.la_child_id or "")
             try:
                 with transaction.atomic():
-                    write_children([(child, _merge(child, one))], one, families, counts)
+                    write_children([(child, merged)], one, families, counts)
                     if dry_run:
                         transaction.set_rollback(True)
                 counts.children_imported += 1
             except DatabaseError as error:
-                counts.children_rejected += 1
-                issues.append(
-                    Issue(
-                        child.la_child_id or "",
-                        "Child",
-                        "ST09",
-                        f"The database refused this record: {str(error).splitlines()[0]}",
-                    )
-                )
-    counts.warnings += sum(1 for i in issues if not i.is_error)
+                issues.append(_refused_by_database(child, error))
+    _count_issues(counts, issues)
     return issues

@@ -68,10 +68,14 @@ class EpisodeRecord:
 class ChildRecord:
     la_child_id: str | None
     upn: str | None = None
+    former_upn: str | None = None
+    upn_unknown: str | None = None
     birth_date: DateValue = None
+    expected_birth_date: DateValue = None
     #: `Sex` (M/F/U) from 2024-25; `GenderCurrent` (1/2/0/9) before. Exactly one is written.
     sex: str | None = None
     gender_current: str | None = None
+    death_date: DateValue = None
     ethnicity: str | None = None
     disabilities: list[str] = field(default_factory=list)
     episodes: list[EpisodeRecord] = field(default_factory=list)
@@ -80,8 +84,11 @@ class ChildRecord:
 @dataclass(frozen=True)
 class Header:
     year: int
+    #: 31 March of the collection year: the end of the period the rules check against.
     reference_date: dt.date
     la_code: str
+    #: The ReferenceDate as the file states it (DfE rule 100 reports one that is not 31 March).
+    stated_reference_date: str | None = None
 
 
 def collection_start(reference_date: dt.date) -> dt.date:
@@ -151,12 +158,14 @@ def child_in_year(child: ChildRecord, reference_date: dt.date) -> ChildRecord | 
         )
     if not episodes:
         return None
-    return replace(child, episodes=episodes)
+    return replace(child, episodes=episodes, death_date=_cut(child.death_date, last))
 
 
 def iter_dates(child: ChildRecord) -> Iterator[tuple[str, DateValue]]:
     """Every (element, value) date of a child, for rules that apply to all dates alike."""
     yield "PersonBirthDate", child.birth_date
+    yield "ExpectedPersonBirthDate", child.expected_birth_date
+    yield "PersonDeathDate", child.death_date
     for e in child.episodes:
         yield "CINreferralDate", e.referral
         yield "CINclosureDate", e.closure
@@ -176,3 +185,30 @@ def iter_dates(child: ChildRecord) -> Iterator[tuple[str, DateValue]]:
             yield "CPPendDate", p.end
             for r in p.reviews:
                 yield "CPPreviewDate", r
+
+
+#: Dates already parsed: a return repeats a few thousand distinct dates over 100,000 children.
+_PARSED: dict[str, dt.date | None] = {}
+
+
+def parse_date(value: Any) -> dt.date | None:
+    """A date as the DfE reads it (YYYY-MM-DD), or None when absent or not a date."""
+    if type(value) is str:
+        try:
+            return _PARSED[value]
+        except KeyError:
+            return _parse_text(value)
+    if isinstance(value, dt.date):
+        return value
+    return None
+
+
+def _parse_text(text: str) -> dt.date | None:
+    stripped = text.strip()
+    try:
+        day = dt.date.fromisoformat(stripped) if len(stripped) == 10 else None
+    except ValueError:
+        day = None
+    if len(_PARSED) < 100_000:  # bounded: a file of odd values cannot grow it without end
+        _PARSED[text] = day
+    return day

@@ -1,4 +1,10 @@
-"""Background work for the census import: the upload page queues a job, a worker runs it."""
+"""Background work for the census import: the upload page (or a scheduled feed) queues a job, a
+worker runs it.
+
+The task is idempotent and survives its worker (ADR 0053): it is acknowledged only when it ends
+(`acks_late`) and given back to the queue if its worker process dies (`reject_on_worker_lost`);
+delivered again, it resumes the job at its first file not yet imported.
+"""
 
 from celery import shared_task
 
@@ -9,18 +15,22 @@ from .models import CensusImport
 from .services import census_import_run, census_upload_discard
 
 
-@shared_task(acks_late=True)
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def census_import_process(import_id: int) -> str:
-    """Run a queued import (idempotent: a job that is not queued any more is left alone).
+    """Run (or resume) an import. A job already final is left alone.
 
-    Deletes the uploaded files afterwards: the case record, not the file, is what we keep.
+    Deletes uploaded files once the job is final: the case record and the report are what we
+    keep. A failed job keeps them, so a manager can start it again.
     """
-    job = CensusImport.objects.filter(pk=import_id, status=CensusImport.Status.QUEUED).first()
-    if job is None:
-        return "not queued"
-    try:
-        with audit_context(channel=Channel.TASK):
-            census_import_run(actor=job.created_by, job=job, paths=job.stored_paths)
-    finally:
+    job = CensusImport.objects.filter(pk=import_id).first()
+    if job is None or job.status not in (
+        CensusImport.Status.QUEUED,
+        CensusImport.Status.RUNNING,
+        CensusImport.Status.NOT_QUEUED,
+    ):
+        return "nothing to do"
+    with audit_context(channel=Channel.TASK):
+        job = census_import_run(actor=job.created_by, job=job)
+    if job.status in CensusImport.FINAL:
         census_upload_discard(job=job)
-    return job.status
+    return str(job.status)

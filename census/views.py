@@ -1,4 +1,5 @@
-"""Census import pages for managers: upload, progress (polled JSON), report, CSV download.
+"""Census pages for managers: upload, progress (polled JSON), report, CSV download, and the
+data quality page (held-back elements to correct and re-apply, or dismiss).
 
 Anyone else gets 404: the pages do not exist for them (ADR 0014).
 """
@@ -8,22 +9,36 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_POST
 
-from .forms import CensusUploadForm
+from audit.services import audit_read
+from config.forms import form_add_service_errors
+
+from .forms import CensusUploadForm, DismissForm, correction_form_for
+from .models import CensusHeldBack
 from .selectors import (
+    census_held_back_detail,
+    census_held_back_list,
     census_import_allowed,
     census_import_detail,
     census_import_issues,
     census_imports_visible,
     census_report_rows,
 )
-from .services import census_upload_store
+from .services import (
+    census_held_back_apply,
+    census_held_back_dismiss,
+    census_import_interrupted,
+    census_import_retry,
+    census_upload_store,
+)
 
 PAGE_SIZE = 50
 
@@ -64,10 +79,65 @@ def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "census/import_detail.html",
         {
             "job": job,
+            "files": job.files.order_by("position"),
+            "interrupted": census_import_interrupted(job),
             "page": page,
             "status_url": reverse("census:import_status", args=[job.pk]),
             "rows_created": sorted((job.counts.get("rows_created") or {}).items()),
         },
+    )
+
+
+@require_POST
+@manager_required
+def import_retry_view(request: HttpRequest, pk: int) -> HttpResponse:
+    job = census_import_detail(user=request.user, pk=pk)
+    try:
+        census_import_retry(actor=request.user, job=job)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("census:import_detail", pk=job.pk)
+
+
+@manager_required
+def held_back_list_view(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", CensusHeldBack.Status.OPEN)
+    if status not in CensusHeldBack.Status.values and status != "all":
+        status = CensusHeldBack.Status.OPEN
+    held = census_held_back_list(user=request.user, status="" if status == "all" else status)
+    page = Paginator(held, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "census/held_back_list.html",
+        {"page": page, "status": status, "statuses": CensusHeldBack.Status.choices},
+    )
+
+
+@manager_required
+def held_back_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    item = census_held_back_detail(user=request.user, pk=pk)
+    audit_read(actor=request.user, targets=[item], details={"page": "census held back"})
+    form = correction_form_for(item, data=request.POST if request.method == "POST" else None)
+    dismiss = DismissForm(request.POST if "dismiss" in request.POST else None)
+    if request.method == "POST" and item.status == CensusHeldBack.Status.OPEN:
+        if "dismiss" in request.POST:
+            form = correction_form_for(item)
+            if dismiss.is_valid():
+                census_held_back_dismiss(
+                    actor=request.user, item=item, reason=dismiss.cleaned_data["reason"]
+                )
+                messages.success(request, "Dismissed: it stays out of the case record.")
+                return redirect("census:held_back_list")
+        elif form.is_valid():
+            try:
+                census_held_back_apply(actor=request.user, item=item, values=form.values())
+            except ValidationError as error:
+                form_add_service_errors(form, error)
+            else:
+                messages.success(request, "Corrected and applied to the case record.")
+                return redirect("census:held_back_list")
+    return render(
+        request, "census/held_back_detail.html", {"item": item, "form": form, "dismiss": dismiss}
     )
 
 

@@ -50,6 +50,9 @@ def _children(elem: etree._Element, name: str) -> list[etree._Element]:
 
 
 def _header(elem: etree._Element) -> Header:
+    """The header. The collection year comes from `Year` (or, without one, the year of the
+    `ReferenceDate`); its 31 March is the reference date the rules use. A stated reference date
+    that is not that day is kept for DfE rule 100 to report, not trusted (ADR 0052)."""
     details = next((c for c in elem if _local(c.tag) == "CollectionDetails"), None)
     source = next((c for c in elem if _local(c.tag) == "Source"), None)
     if details is None or (_text(details, "Collection") or "").upper() != "CIN":
@@ -57,15 +60,28 @@ def _header(elem: etree._Element) -> Header:
             "This file is not a children in need census return: its header does not name the "
             "CIN collection."
         )
+    stated = _text(details, "ReferenceDate") or ""
     try:
-        reference_date = dt.date.fromisoformat(_text(details, "ReferenceDate") or "")
-        year = int(_text(details, "Year") or reference_date.year)
-    except ValueError as error:
+        stated_date: dt.date | None = dt.date.fromisoformat(stated)
+    except ValueError:
+        stated_date = None
+    year_text = _text(details, "Year") or ""
+    if year_text.isdigit() and len(year_text) == 4:
+        year = int(year_text)
+    elif stated_date is not None:
+        year = stated_date.year
+    else:
         raise CensusFileRefused(
-            "This census return has no valid ReferenceDate in its header."
-        ) from error
+            "This census return names no collection year: its header has neither a valid Year "
+            "nor a valid ReferenceDate."
+        )
     la_code = (_text(source, "LEA") if source is not None else None) or ""
-    return Header(year=year, reference_date=reference_date, la_code=la_code)
+    return Header(
+        year=year,
+        reference_date=dt.date(year, 3, 31),
+        la_code=la_code,
+        stated_reference_date=stated,
+    )
 
 
 def _iter_events(path: str | Path) -> Iterator[tuple[str, etree._Element]]:
@@ -145,78 +161,107 @@ def census_children(path: str | Path) -> Iterator[ChildRecord]:
             yield _child(item)
 
 
+def _index(elem: etree._Element) -> tuple[dict[str, str | None], dict[str, list[Any]]]:
+    """One pass over an element's children: the text of each leaf (first of a name), and the
+    elements of each name (for repeated groups). Cheaper than a lookup per field."""
+    texts: dict[str, str | None] = {}
+    groups: dict[str, list[Any]] = {}
+    for child in elem:
+        tag = child.tag
+        if tag.__class__ is not str:
+            continue  # a comment or processing instruction
+        name = tag if tag[:1] != "{" else tag.rsplit("}", 1)[-1]
+        groups.setdefault(name, []).append(child)
+        if name not in texts:
+            texts[name] = (child.text or "").strip() or None
+    return texts, groups
+
+
 def _child(elem: etree._Element) -> ChildRecord:
-    ids = next((c for c in elem if _local(c.tag) == "ChildIdentifiers"), None)
-    chars = next((c for c in elem if _local(c.tag) == "ChildCharacteristics"), None)
+    _texts, parts = _index(elem)
+    ids, _ = _index(parts["ChildIdentifiers"][0]) if "ChildIdentifiers" in parts else ({}, {})
+    chars, char_groups = (
+        _index(parts["ChildCharacteristics"][0]) if "ChildCharacteristics" in parts else ({}, {})
+    )
     disabilities: list[str] = []
-    if chars is not None:
-        for group in _children(chars, "Disabilities"):
-            disabilities += [(d.text or "").strip() for d in _children(group, "Disability")]
-
-    def ident(name: str) -> str | None:
-        return _text(ids, name) if ids is not None else None
-
+    for group in char_groups.get("Disabilities", []):
+        disabilities += [(d.text or "").strip() for d in _children(group, "Disability")]
     return ChildRecord(
-        la_child_id=ident("LAchildID"),
-        upn=ident("UPN"),
-        birth_date=ident("PersonBirthDate"),
-        sex=ident("Sex"),
-        gender_current=ident("GenderCurrent"),
-        ethnicity=_text(chars, "Ethnicity") if chars is not None else None,
+        la_child_id=ids.get("LAchildID"),
+        upn=ids.get("UPN"),
+        former_upn=ids.get("FormerUPN"),
+        upn_unknown=ids.get("UPNunknown"),
+        birth_date=ids.get("PersonBirthDate"),
+        expected_birth_date=ids.get("ExpectedPersonBirthDate"),
+        sex=ids.get("Sex"),
+        gender_current=ids.get("GenderCurrent"),
+        death_date=ids.get("PersonDeathDate"),
+        ethnicity=chars.get("Ethnicity"),
         disabilities=disabilities,
-        episodes=[_episode(e) for e in _children(elem, "CINdetails")],
+        episodes=[_episode(e) for e in parts.get("CINdetails", [])],
+    )
+
+
+def _assessment(a: Any) -> AssessmentRecord:
+    texts, groups = _index(a)
+    return AssessmentRecord(
+        start=texts.get("AssessmentActualStartDate"),
+        authorised=texts.get("AssessmentAuthorisationDate"),
+        factors=[
+            (f.text or "").strip()
+            for group in groups.get("FactorsIdentifiedAtAssessment", [])
+            for f in _children(group, "AssessmentFactors")
+        ],
+    )
+
+
+def _cp_plan(p: Any) -> CPPlanRecord:
+    texts, groups = _index(p)
+    return CPPlanRecord(
+        start=texts.get("CPPstartDate"),
+        end=texts.get("CPPendDate"),
+        initial_category=texts.get("InitialCategoryOfAbuse"),
+        latest_category=texts.get("LatestCategoryOfAbuse"),
+        number_of_previous_cpp=texts.get("NumberOfPreviousCPP"),
+        reviews=[
+            (r.text or "").strip()
+            for group in groups.get("Reviews", [])
+            for r in _children(group, "CPPreviewDate")
+        ],
     )
 
 
 def _episode(elem: etree._Element) -> EpisodeRecord:
-    return EpisodeRecord(
-        referral=_text(elem, "CINreferralDate"),
-        referral_source=_text(elem, "ReferralSource"),
-        primary_need=_text(elem, "PrimaryNeedCode"),
-        closure=_text(elem, "CINclosureDate"),
-        reason_for_closure=_text(elem, "ReasonForClosure"),
-        icpc=_text(elem, "DateOfInitialCPC"),
-        referral_nfa=_text(elem, "ReferralNFA"),
-        assessments=[
-            AssessmentRecord(
-                start=_text(a, "AssessmentActualStartDate"),
-                authorised=_text(a, "AssessmentAuthorisationDate"),
-                factors=[
-                    (f.text or "").strip()
-                    for group in _children(a, "FactorsIdentifiedAtAssessment")
-                    for f in _children(group, "AssessmentFactors")
-                ],
-            )
-            for a in _children(elem, "Assessments")
-        ],
-        cin_plans=[
-            CINPlanRecord(start=_text(c, "CINPlanStartDate"), end=_text(c, "CINPlanEndDate"))
-            for c in _children(elem, "CINPlanDates")
-        ],
-        section47s=[
+    texts, groups = _index(elem)
+    cin_plans = []
+    for c in groups.get("CINPlanDates", []):
+        t, _ = _index(c)
+        cin_plans.append(
+            CINPlanRecord(start=t.get("CINPlanStartDate"), end=t.get("CINPlanEndDate"))
+        )
+    section47s = []
+    for s in groups.get("Section47", []):
+        t, _ = _index(s)
+        section47s.append(
             Section47Record(
-                start=_text(s, "S47ActualStartDate"),
-                icpc_target=_text(s, "InitialCPCtarget"),
-                icpc=_text(s, "DateOfInitialCPC"),
-                icpc_not_required=_text(s, "ICPCnotRequired"),
+                start=t.get("S47ActualStartDate"),
+                icpc_target=t.get("InitialCPCtarget"),
+                icpc=t.get("DateOfInitialCPC"),
+                icpc_not_required=t.get("ICPCnotRequired"),
             )
-            for s in _children(elem, "Section47")
-        ],
-        cp_plans=[
-            CPPlanRecord(
-                start=_text(p, "CPPstartDate"),
-                end=_text(p, "CPPendDate"),
-                initial_category=_text(p, "InitialCategoryOfAbuse"),
-                latest_category=_text(p, "LatestCategoryOfAbuse"),
-                number_of_previous_cpp=_text(p, "NumberOfPreviousCPP"),
-                reviews=[
-                    (r.text or "").strip()
-                    for group in _children(p, "Reviews")
-                    for r in _children(group, "CPPreviewDate")
-                ],
-            )
-            for p in _children(elem, "ChildProtectionPlans")
-        ],
+        )
+    return EpisodeRecord(
+        referral=texts.get("CINreferralDate"),
+        referral_source=texts.get("ReferralSource"),
+        primary_need=texts.get("PrimaryNeedCode"),
+        closure=texts.get("CINclosureDate"),
+        reason_for_closure=texts.get("ReasonForClosure"),
+        icpc=texts.get("DateOfInitialCPC"),
+        referral_nfa=texts.get("ReferralNFA"),
+        assessments=[_assessment(a) for a in groups.get("Assessments", [])],
+        cin_plans=cin_plans,
+        section47s=section47s,
+        cp_plans=[_cp_plan(p) for p in groups.get("ChildProtectionPlans", [])],
     )
 
 
@@ -256,7 +301,9 @@ def census_write(
                 with xf.element("CollectionDetails"):
                     _leaf(xf, "Collection", "CIN")
                     _leaf(xf, "Year", header.year)
-                    _leaf(xf, "ReferenceDate", header.reference_date)
+                    _leaf(
+                        xf, "ReferenceDate", header.stated_reference_date or header.reference_date
+                    )
                 with xf.element("Source"):
                     _leaf(xf, "SourceLevel", "L")
                     _leaf(xf, "LEA", header.la_code)
@@ -276,11 +323,15 @@ def _write_child(xf: Any, child: ChildRecord, sex_element: str) -> None:
         with xf.element("ChildIdentifiers"):
             _leaf(xf, "LAchildID", child.la_child_id)
             _leaf(xf, "UPN", child.upn)
+            _leaf(xf, "FormerUPN", child.former_upn)
+            _leaf(xf, "UPNunknown", child.upn_unknown)
             _leaf(xf, "PersonBirthDate", child.birth_date)
+            _leaf(xf, "ExpectedPersonBirthDate", child.expected_birth_date)
             if sex_element == "Sex":
                 _leaf(xf, "Sex", child.sex)
             else:
                 _leaf(xf, "GenderCurrent", child.gender_current)
+            _leaf(xf, "PersonDeathDate", child.death_date)
         with xf.element("ChildCharacteristics"):
             _leaf(xf, "Ethnicity", child.ethnicity)
             if child.disabilities:

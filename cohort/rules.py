@@ -4,21 +4,26 @@ A child qualifies on date D through a CP plan P when all four hold:
 
 1. re-plan within the window: the child's previous CP plan (latest earlier start, any CIN
    episode) ended no more than `REPLAN_WINDOW_MONTHS` before P started;
-2. DA at planning: a DA risk flag recorded at planning on or before P's start, or factor
-   3A/3B/3C on an assessment in P's CIN episode started on or before P's start;
+2. DA at planning: a DA risk flag recorded at planning on or before P's start (recorded by a
+   person: a conference, the police, a practitioner), or factor 3A/3B/3C on an assessment in
+   P's CIN episode started on or before P's start, whose factors were known by D (authorised by
+   D, or started by D where it has no authorisation date);
 3. P has run at least `MIN_PLAN_MONTHS`: start + months <= min(D, P's end);
 4. a step-down to CIN is decided for P (known on D) and P is open on D or ended within
    `STEP_DOWN_GRACE_DAYS` before it.
 
 Nothing dated after D is used: plans starting after D are ignored, an end after D reads as open,
-a step-down decided (or for the census, a CIN plan starting) after D is unknown.
+a step-down decided (or for the census, a CIN plan starting) after D is unknown, an assessment
+authorised after D has not yet named its factors.
 
-`STEP_DOWN_LINK_DAYS` is not read here: the census import uses it to infer a step-down
-(source "census", decided on the CP plan's end, `planned_cin_start` the CIN plan's start), and
-the rule then treats that step-down as known once the CIN plan has started by D.
+Step-downs are `cases.step_downs` (the one definition): decided by a conference, or inferred
+from the census dates with `STEP_DOWN_LINK_DAYS` at run time, so the setting takes effect both
+ways on the next run.
 
-A plan whose child has no earlier plan in our data but `number_of_previous_cpp > 0` is returned
-as a near miss, "history missing", when criteria 2-4 hold (DOMAIN.md: say so rather than guess).
+A plan whose `number_of_previous_cpp` is greater than the number of earlier plans we hold for
+the child (none, or fewer) is returned as a near miss, "history missing", when criteria 2-4
+hold: the most recent earlier plan may be one we do not have, so the window cannot be judged
+(DOMAIN.md: say so rather than guess).
 
 The rule is one SQL statement (a window over each child's plans, then EXISTS-style lookups).
 Change `RULE_VERSION` whenever the rule's meaning changes; each run stores it.
@@ -43,12 +48,12 @@ from cases.models import (
     CPPlan,
     DARiskFlag,
     FamilyMembership,
-    StepDown,
 )
+from cases.step_downs import step_downs_sql
 
 from . import dates
 
-RULE_VERSION = "2026.1"
+RULE_VERSION = "2026.2"
 
 QUALIFIES = "qualifies"
 HISTORY_MISSING = "history_missing"
@@ -81,6 +86,7 @@ class RuleParameters:
     window_months: int
     min_plan_months: int
     grace_days: int
+    link_days: int = 7
 
     @classmethod
     def from_settings(cls) -> RuleParameters:
@@ -88,6 +94,7 @@ class RuleParameters:
             window_months=settings.REPLAN_WINDOW_MONTHS,
             min_plan_months=settings.MIN_PLAN_MONTHS,
             grace_days=settings.STEP_DOWN_GRACE_DAYS,
+            link_days=settings.STEP_DOWN_LINK_DAYS,
         )
 
     def as_dict(self) -> dict[str, int]:
@@ -98,7 +105,16 @@ def rule_sql(vendor: str | None = None) -> str:
     """The rule as one SELECT with named parameters (`rule_params`). Readable on purpose."""
     vendor = vendor or connection.vendor
     plan = CPPlan._meta.db_table
-    step_down = StepDown._meta.db_table
+    # Only plans ended within the grace can have a census step-down that matters on D.
+    step_down = (
+        "("
+        + step_downs_sql(
+            vendor,
+            as_of=True,
+            plans_where="p.end_date >= %(grace_start)s AND p.end_date <= %(as_of)s",
+        )
+        + ")"
+    )
     da_flag = DARiskFlag._meta.db_table
     assessment = Assessment._meta.db_table
     factor = AssessmentFactor._meta.db_table
@@ -111,6 +127,7 @@ WITH history AS (
     -- Every plan known on D, with the child's previous plan (latest earlier start, any episode).
     SELECT p.id AS plan_id, p.child_id, p.episode_id, p.start_date, p.number_of_previous_cpp,
            CASE WHEN p.end_date <= %(as_of)s THEN p.end_date END AS end_on_d,
+           ROW_NUMBER() OVER by_child - 1 AS earlier_count,
            LAG(p.id) OVER by_child AS previous_plan_id,
            LAG(p.end_date) OVER by_child AS previous_end
     FROM {plan} p
@@ -119,16 +136,16 @@ WITH history AS (
 ),
 candidates AS (
     -- Criteria 4 (step-down known on D, plan open or within the grace), 3 (months on plan)
-    -- and 1 (re-plan within the window), or the history-missing near miss.
+    -- and 1 (re-plan within the window), or the history-missing near miss (more previous
+    -- plans recorded than we hold).
     SELECT h.*, s.decided_on, s.planned_cin_start, s.source AS step_down_source
     FROM history h
     JOIN {step_down} s ON s.plan_id = h.plan_id
     WHERE s.decided_on <= %(as_of)s
-      AND (s.source <> 'census' OR s.planned_cin_start <= %(as_of)s)
       AND (h.end_on_d IS NULL OR h.end_on_d >= %(grace_start)s)
       AND {months_on} <= COALESCE(h.end_on_d, %(as_of)s)
       AND ((h.previous_end IS NOT NULL AND h.start_date <= {window_end})
-           OR (h.previous_plan_id IS NULL AND h.number_of_previous_cpp > 0))
+           OR h.number_of_previous_cpp > h.earlier_count)
 ),
 evidence AS MATERIALIZED (
     -- Criterion 2: the DA evidence itself, so the why can name it. Materialised so each
@@ -136,9 +153,12 @@ evidence AS MATERIALIZED (
     SELECT c.*,
         (SELECT f.id FROM {da_flag} f
           WHERE f.plan_id = c.plan_id AND f.at_planning AND f.recorded_on <= c.start_date
+            AND f.source <> 'assessment'
           ORDER BY f.recorded_on, f.id LIMIT 1) AS da_flag_id,
+        -- An assessment's factors are known from its authorisation (its start without one).
         (SELECT a.id FROM {assessment} a
           WHERE a.episode_id = c.episode_id AND a.start_date <= c.start_date
+            AND COALESCE(a.authorisation_date, a.start_date) <= %(as_of)s
             AND EXISTS (SELECT 1 FROM {factor} af
                          WHERE af.assessment_id = a.id AND af.code IN ({da_codes}))
           ORDER BY a.start_date DESC, a.id DESC LIMIT 1) AS da_assessment_id,
@@ -147,7 +167,7 @@ evidence AS MATERIALIZED (
     FROM candidates c
 )
 SELECT
-    CASE WHEN e.previous_plan_id IS NULL THEN '{HISTORY_MISSING}'
+    CASE WHEN e.number_of_previous_cpp > e.earlier_count THEN '{HISTORY_MISSING}'
          WHEN e.family_id IS NULL THEN '{NO_FAMILY}'
          ELSE '{QUALIFIES}' END AS outcome,
     e.child_id, e.family_id, e.plan_id, e.start_date AS plan_start, e.end_on_d AS plan_end,
@@ -172,6 +192,7 @@ def rule_params(as_of: dt.date, parameters: RuleParameters | None = None) -> dic
         "grace_start": dates.grace_start(as_of, parameters.grace_days).isoformat(),
         "window_months": parameters.window_months,
         "min_plan_months": parameters.min_plan_months,
+        "link_days": parameters.link_days,
     }
 
 

@@ -10,8 +10,10 @@ the actor's role, records a status event (who, when, why) and an audit event.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from django.conf import settings
@@ -43,12 +45,41 @@ Status = CohortFlag.Status
 
 
 # --- The run -----------------------------------------------------------------------------------
-def _run_lock() -> None:
-    """Serialise runs. On PostgreSQL a transaction-scoped advisory lock (released at commit or
-    rollback); SQLite already serialises writers on the whole database."""
-    if connection.vendor == "postgresql":
+@contextlib.contextmanager
+def _run_lock() -> Iterator[None]:
+    """Serialise runs. On PostgreSQL a session advisory lock, held from before the run is
+    recorded as running until it has finished (and released if the process dies, with its
+    connection); SQLite already serialises writers on the whole database."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s)", [RUN_LOCK_KEY])
+    try:
+        yield
+    finally:
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [RUN_LOCK_KEY])
+            cursor.execute("SELECT pg_advisory_unlock(%s)", [RUN_LOCK_KEY])
+
+
+#: How a run whose worker died is recorded (ADR 0053).
+WORKER_LOST = "The worker running it stopped before it finished"
+
+
+def _stale_runs_failed() -> None:
+    """Runs still marked running while we hold the run lock: their process died mid-way (a
+    worker killed). Record them as failed; the task delivered again is their retry."""
+    for run in CohortRun.objects.filter(status=CohortRun.Status.RUNNING):
+        run.status = CohortRun.Status.FAILED
+        run.finished_at = timezone.now()
+        run.error = f"{WORKER_LOST}; it was retried."
+        run.save(update_fields=["status", "finished_at", "error"])
+        audit_record(
+            actor=None,
+            action="cohort.run_failed",
+            target=run,
+            details={"as_of": run.as_of.isoformat(), "error": run.error},
+        )
 
 
 def _sql(statement: str, params: dict[str, Any]) -> int:
@@ -194,83 +225,97 @@ def cohort_run_execute(
 ) -> CohortRun:
     """Apply the cohort rule for `as_of` (D) and record the run, its results and its flags.
 
-    One transaction under an advisory lock: a failure leaves no partial results or flags (it is
-    recorded as a failed run, in its own transaction, and re-raised so the task retries); a
-    concurrent run waits and then finds nothing new. Running twice for the same D creates nothing.
+    Under an advisory lock, the run is first recorded as running (committed), then its work is
+    one transaction: a failure leaves no partial results or flags (the run is recorded as failed
+    and the error re-raised so the task retries); a worker killed mid-run leaves it running, and
+    the next run (the task delivered again) records it as failed first (ADR 0053). A concurrent
+    run waits and then finds nothing new. Running twice for the same D creates nothing.
     """
     parameters = parameters or rules.RuleParameters.from_settings()
-    started_at = timezone.now()
-    try:
-        with transaction.atomic():
-            _run_lock()
-            run = CohortRun.objects.create(
-                as_of=as_of,
-                started_at=started_at,
-                rule_version=rules.RULE_VERSION,
-                parameters=parameters.as_dict(),
-                triggered_by=actor,
-            )
-            params = rules.rule_params(as_of, parameters)
-            run.children_evaluated = _scalar(rules.children_evaluated_sql(), params)
-            _record_results(run, parameters)
-            outcomes = dict(
-                CohortRunResult.objects.filter(run=run)
-                .values_list("outcome")
-                .annotate(n=Count("id"))
-                .values_list("outcome", "n")
-            )
-            run.children_qualifying = outcomes.get(rules.QUALIFIES, 0)
-            run.history_missing = outcomes.get(rules.HISTORY_MISSING, 0)
-            _record_flags(run, actor)
-            _audit_flags_created(run, actor)
-            audit_record(
-                actor=actor,
-                action="cohort.run",
-                target=run,
-                details={
-                    "as_of": as_of.isoformat(),
-                    "rule_version": run.rule_version,
-                    "flags_created": run.flags_created,
-                    "flags_updated": run.flags_updated,
-                    "flags_unchanged": run.flags_unchanged,
-                },
-            )
-            run.status = CohortRun.Status.SUCCEEDED
-            run.finished_at = timezone.now()
-            run.save()
-            return run
-    except Exception as exc:
-        _run_failure_record(
-            actor=actor, as_of=as_of, started_at=started_at, error=exc, parameters=parameters
-        )
-        raise
-
-
-def _run_failure_record(
-    *,
-    actor: User | None,
-    as_of: dt.date,
-    started_at: dt.datetime,
-    error: Exception,
-    parameters: rules.RuleParameters,
-) -> None:
-    """Keep a trace of a failed run (its own transaction: the run's own one rolled back)."""
-    with transaction.atomic():
+    with _run_lock():
+        _stale_runs_failed()
+        lost = CohortRun.objects.filter(
+            as_of=as_of, status=CohortRun.Status.FAILED, error__startswith=WORKER_LOST
+        ).count()
+        # Recorded as running (committed) before the work, so a worker killed mid-run leaves a
+        # trace the next run turns into a failed run.
         run = CohortRun.objects.create(
             as_of=as_of,
-            started_at=started_at,
-            finished_at=timezone.now(),
-            status=CohortRun.Status.FAILED,
-            error=f"{type(error).__name__}: {error}"[:2000],
+            started_at=timezone.now(),
             rule_version=rules.RULE_VERSION,
             parameters=parameters.as_dict(),
             triggered_by=actor,
         )
+        if lost > settings.COHORT_RUN_MAX_RETRIES:
+            # A run that kills its worker each time is not tried for ever.
+            _run_failure_record(
+                actor=actor,
+                run=run,
+                error=RuntimeError(
+                    f"Not run: the worker stopped during {lost} runs for this date already."
+                ),
+            )
+            return run
+        try:
+            with transaction.atomic():
+                _run_work(run, actor=actor, parameters=parameters)
+                return run
+        except Exception as exc:
+            _run_failure_record(actor=actor, run=run, error=exc)
+            raise
+
+
+def _run_work(run: CohortRun, *, actor: User | None, parameters: rules.RuleParameters) -> None:
+    params = rules.rule_params(run.as_of, parameters)
+    run.children_evaluated = _scalar(rules.children_evaluated_sql(), params)
+    _record_results(run, parameters)
+    outcomes = dict(
+        CohortRunResult.objects.filter(run=run)
+        .values_list("outcome")
+        .annotate(n=Count("id"))
+        .values_list("outcome", "n")
+    )
+    run.children_qualifying = outcomes.get(rules.QUALIFIES, 0)
+    run.history_missing = outcomes.get(rules.HISTORY_MISSING, 0)
+    _record_flags(run, actor)
+    _audit_flags_created(run, actor)
+    audit_record(
+        actor=actor,
+        action="cohort.run",
+        target=run,
+        details={
+            "as_of": run.as_of.isoformat(),
+            "rule_version": run.rule_version,
+            "flags_created": run.flags_created,
+            "flags_updated": run.flags_updated,
+            "flags_unchanged": run.flags_unchanged,
+        },
+    )
+    run.status = CohortRun.Status.SUCCEEDED
+    run.finished_at = timezone.now()
+    run.save()
+
+
+def _run_failure_record(*, actor: User | None, run: CohortRun, error: Exception) -> None:
+    """Record the run as failed (its own transaction: the run's work rolled back)."""
+    with transaction.atomic():
+        CohortRun.objects.filter(pk=run.pk).update(
+            status=CohortRun.Status.FAILED,
+            finished_at=timezone.now(),
+            error=f"{type(error).__name__}: {error}"[:2000],
+            children_evaluated=0,
+            children_qualifying=0,
+            history_missing=0,
+            flags_created=0,
+            flags_updated=0,
+            flags_unchanged=0,
+        )
+        run.refresh_from_db()
         audit_record(
             actor=actor,
             action="cohort.run_failed",
             target=run,
-            details={"as_of": as_of.isoformat(), "error": run.error},
+            details={"as_of": run.as_of.isoformat(), "error": run.error},
         )
 
 

@@ -176,3 +176,69 @@ def celery_worker_redis(transactional_db):
     app.control.purge()
     with start_worker(app, perform_ping_check=False, pool="solo", shutdown_timeout=10) as worker:
         yield worker
+
+
+# --- A private Redis for fault tests (never the shared one) -----------------------------------
+@pytest.fixture
+def private_redis(tmp_path):
+    """A redis-server of this test's own on a free port: `.url`, and `.stop()` kills it."""
+    import socket
+    import subprocess
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    import shutil
+
+    process = subprocess.Popen(  # noqa: S603 - fixed arguments
+        [
+            shutil.which("redis-server") or "/usr/bin/redis-server",
+            "--port",
+            str(port),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+            "--bind",
+            "127.0.0.1",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.05)
+
+    class Private:
+        url = f"redis://127.0.0.1:{port}"
+
+        @staticmethod
+        def stop():
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=10)
+
+    yield Private
+    Private.stop()
+
+
+@pytest.fixture
+def broker_at():
+    """broker_at(url): point the Celery app's publishing at another broker for this test."""
+    from django.conf import settings
+
+    from config.celery import app
+
+    def point(url):
+        app.conf.broker_url = app.conf.broker_write_url = url
+        app._pool = None  # the next publish connects afresh, to this broker
+        app.amqp._producer_pool = None
+
+    yield point
+    point(settings.CELERY_BROKER_URL)

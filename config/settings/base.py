@@ -178,13 +178,32 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=30 * 60)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=25 * 60)
+# Tasks survive their worker (ADR 0053): a message is acknowledged when its task ends, and given
+# back to the queue when the worker process running it dies. Every task here is idempotent.
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis gives an unacknowledged message to another worker after this many seconds (a worker
+# killed outright acknowledges nothing): longer than the longest task may run, or a task still
+# running would be started twice, and no longer, or a lost one waits needlessly.
+CELERY_BROKER_VISIBILITY_TIMEOUT = env.int(
+    "CELERY_BROKER_VISIBILITY_TIMEOUT", default=CELERY_TASK_TIME_LIMIT + 5 * 60
+)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": CELERY_BROKER_VISIBILITY_TIMEOUT,
+    # An unreachable broker fails a publish in seconds, not a hung request.
+    "socket_connect_timeout": 5,
+    "socket_timeout": 10,
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 5
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 COHORT_RUN_HOUR = env.int("COHORT_RUN_HOUR", default=2)
 COHORT_RUN_MINUTE = env.int("COHORT_RUN_MINUTE", default=0)
 COHORT_RUN_MAX_RETRIES = env.int("COHORT_RUN_MAX_RETRIES", default=3)
 COHORT_RUN_RETRY_BACKOFF_SECONDS = env.int("COHORT_RUN_RETRY_BACKOFF_SECONDS", default=60)
+# A census import whose worker stopped mid-way this many times is failed, not resumed again.
+CENSUS_IMPORT_MAX_ATTEMPTS = env.int("CENSUS_IMPORT_MAX_ATTEMPTS", default=3)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "cohort-nightly": {
         "task": "cohort.tasks.cohort_run_nightly",

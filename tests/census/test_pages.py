@@ -1,14 +1,18 @@
 """Census import pages: managers only (others 404), upload errors, progress JSON, report, CSV."""
 
 import csv
+import datetime as dt
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from audit.models import AuditEvent
+from cases.models import CPPlan, Person
 from cases.roles import Role
-from census.models import CensusImport
+from census.models import CensusHeldBack, CensusImport
 from census.services import census_import_files
 
 from .conftest import SAMPLES, sample
@@ -111,9 +115,13 @@ def test_report_page_lists_rejected_records_within_a_query_bound(
     with django_assert_max_num_queries(10):
         response = client.get(reverse("census:import_detail", args=[job.pk]))
     html = response.content.decode()
-    assert "X8940" in html
-    assert "8940" in html
-    assert "Not imported" in html
+    first = job.issues.order_by("id").first()
+    assert first.la_child_id in html
+    assert first.rule in html
+    assert "Held back" in html
+    assert "Imported" in html
+    assert "Finished with problems" in html
+    assert "cin_census_2025.xml" in html  # the file column, and the per-file counts table
     assert response.context["page"].paginator.count == job.issues.count()
     status = client.get(reverse("census:import_status", args=[job.pk])).json()
     assert (status["finished"], status["percent"]) == (True, 100)
@@ -134,10 +142,18 @@ def test_report_downloads_as_csv(client, manager):
     response = client.get(reverse("census:import_report_csv", args=[job.pk]))
     assert response["Content-Type"].startswith("text/csv")
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == ["file", "la_child_id", "element", "rule", "severity", "message"]
-    assert ["cin_census_2025.xml", "X8940", "CPPstartDate", "8940", "error"] in [
-        r[:5] for r in rows
+    assert rows[0] == ["file", "la_child_id", "element", "rule", "severity", "result", "message"]
+    assert ["cin_census_2025.xml", "X8940", "CPPstartDate", "8940", "error", "imported"] in [
+        r[:6] for r in rows
     ]
+    assert [
+        "cin_census_2025.xml",
+        "X8940",
+        "ChildProtectionPlans",
+        "8940",
+        "error",
+        "held back",
+    ] in [r[:6] for r in rows]
     assert len(rows) == job.issues.count() + 1
 
 
@@ -147,3 +163,139 @@ def test_a_refused_upload_shows_one_clear_message(client, manager):
     html = client.get(reverse("census:import_detail", args=[job.pk])).content.decode()
     assert "The file was refused" in html
     assert "not_census.xml: This file is not a children in need census return" in html
+
+
+# --- The data quality page ---------------------------------------------------------------------
+def _held(manager):
+    census_import_files(actor=manager, paths=[sample(2025)])
+    return CensusHeldBack.objects.get(la_child_id="X8925")
+
+
+def test_data_quality_lists_held_back_elements_within_a_query_bound(
+    client, manager, django_assert_max_num_queries
+):
+    census_import_files(actor=manager, paths=[sample(2025)])
+    client.force_login(manager)
+    with django_assert_max_num_queries(8):
+        response = client.get(reverse("census:held_back_list"))
+    html = response.content.decode()
+    assert response.context["page"].paginator.count == CensusHeldBack.objects.count() > 5
+    assert "X8925" in html
+    assert "ChildProtectionPlans" in html
+    assert "8925" in html
+    empty = client.get(reverse("census:held_back_list") + "?status=dismissed")
+    assert b"Nothing here." in empty.content
+
+
+@pytest.mark.parametrize("role", [Role.IRO, Role.SOCIAL_WORKER, Role.PARTNER])
+def test_only_managers_find_the_data_quality_pages(client, make_user, manager, role):
+    item = _held(manager)
+    client.force_login(make_user(role))
+    assert client.get(reverse("census:held_back_list")).status_code == 404
+    assert client.get(reverse("census:held_back_detail", args=[item.pk])).status_code == 404
+    assert (
+        client.post(
+            reverse("census:held_back_detail", args=[item.pk]), {"dismiss": "1", "reason": "x"}
+        ).status_code
+        == 404
+    )
+    item.refresh_from_db()
+    assert item.status == "open"
+
+
+def test_a_manager_corrects_a_held_back_plan_and_applies_it(client, manager):
+    item = _held(manager)  # X8925: the plan ends 10 June 2024, before it starts on 17 June
+    client.force_login(manager)
+    url = reverse("census:held_back_detail", args=[item.pk])
+    page = client.get(url).content.decode()
+    assert "CP plan end date" in page
+    assert 'name="correct-end_0"' in page
+    assert AuditEvent.objects.filter(action="read", target_id=str(item.pk)).exists()
+    still_wrong = {
+        "correct-start_0": "17",
+        "correct-start_1": "6",
+        "correct-start_2": "2024",
+        "correct-end_0": "1",
+        "correct-end_1": "6",
+        "correct-end_2": "2024",
+        "correct-initial_category": "EMO",
+        "correct-latest_category": "EMO",
+        "correct-number_of_previous_cpp": "0",
+    }
+    response = client.post(url, still_wrong)
+    assert response.status_code == 200
+    assert "There is a problem" in response.content.decode()
+    assert "8925" in response.content.decode()
+    assert not CPPlan.objects.filter(child__la_child_id="X8925").exists()
+    corrected = {**still_wrong, "correct-end_0": "16", "correct-end_1": "12"}
+    response = client.post(url, corrected)
+    assert response.status_code == 302
+    plan = CPPlan.objects.get(child__la_child_id="X8925")
+    assert (plan.start_date, plan.end_date) == (dt.date(2024, 6, 17), dt.date(2024, 12, 16))
+    item.refresh_from_db()
+    assert (item.status, item.resolved_by) == ("applied", manager)
+    event = AuditEvent.objects.get(action="census.held_back_apply")
+    assert event.actor == manager
+    assert event.details["was"]["end"] == "2024-06-10"
+    assert event.details["now"]["end"] == "2024-12-16"
+
+
+def test_a_manager_dismisses_a_held_back_element_with_a_reason(client, manager):
+    item = _held(manager)
+    client.force_login(manager)
+    url = reverse("census:held_back_detail", args=[item.pk])
+    response = client.post(url, {"dismiss": "1", "reason": ""})
+    assert "Enter why this element is dismissed" in response.content.decode()
+    response = client.post(url, {"dismiss": "1", "reason": "Entered twice in the case system"})
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert (item.status, item.resolution_note) == ("dismissed", "Entered twice in the case system")
+    assert AuditEvent.objects.get(action="census.held_back_dismiss").actor == manager
+    assert not CPPlan.objects.filter(child__la_child_id="X8925").exists()
+
+
+def test_a_held_back_child_is_applied_under_a_corrected_id(client, manager):
+    census_import_files(actor=manager, paths=[sample(2025)])
+    item = CensusHeldBack.objects.get(rule="1570")
+    client.force_login(manager)
+    response = client.post(
+        reverse("census:held_back_detail", args=[item.pk]), {"correct-LAchildID": "X1570"}
+    )
+    assert response.status_code == 302
+    child = Person.objects.get(la_child_id="X1570")
+    assert CPPlan.objects.filter(child=child).count() == 1
+    assert child.families.exists()
+
+
+def test_an_upload_the_broker_cannot_take_is_kept_and_can_be_retried(
+    client, manager, media_root, settings, django_capture_on_commit_callbacks
+):
+    """The broker at a closed port: the page says so (no 500), the file is kept, and the job
+    can be started again."""
+    from config.celery import app
+
+    def broker(url):
+        app.conf.broker_url = app.conf.broker_write_url = url
+        app._pool = None  # the next publish connects afresh, to this broker
+        app.amqp._producer_pool = None
+
+    broker("redis://127.0.0.1:1/0")  # nothing listens on port 1
+    try:
+        client.force_login(manager)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("census:upload"), {"returns": upload("a.xml")})
+        assert response.status_code == 302
+        job = CensusImport.objects.get()
+        assert job.status == "not_queued"
+        assert all(Path(p).exists() for p in job.stored_paths)
+        page = client.get(response["Location"]).content.decode()
+        assert "The import could not be queued" in page
+        assert "Your files are kept" in page
+        assert "Start the import again" in page
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(reverse("census:import_retry", args=[job.pk]))
+        job.refresh_from_db()
+        assert job.status == "not_queued"  # still unreachable: marked again, not lost
+        assert AuditEvent.objects.filter(action="census.import_retry").count() == 1
+    finally:
+        broker(settings.CELERY_BROKER_URL)

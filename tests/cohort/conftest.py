@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from cases.models import DARiskFlag, StepDown
+from cases.models import CINPlan, DARiskFlag, StepDown
 from tests.factories import (
     AssessmentFactory,
     CPPlanFactory,
@@ -61,7 +61,11 @@ def build_case(
     elif da == "factor_other_episode":
         other = EpisodeFactory(child=child, referral_date=plan[0] - dt.timedelta(days=400))
         AssessmentFactory(episode=other, start_date=other.referral_date, factor_codes=["3A"])
-    if step_down_on is not None:
+    if step_down_source == StepDown.Source.CENSUS:
+        # The census shows a step-down by its dates alone: a CIN plan starting as P ends.
+        if planned_cin_start is not None:
+            CINPlan.objects.create(episode=episode, start_date=planned_cin_start)
+    elif step_down_on is not None:
         StepDownFactory(
             plan=p,
             decided_on=step_down_on,

@@ -26,12 +26,33 @@ class Plan:
 class World:
     plans: list[Plan]
     families: dict[int, int]  # child -> family
-    #: plan id -> (decided_on, source, planned_cin_start)
-    step_downs: dict[int, tuple[dt.date, str, dt.date | None]] = field(default_factory=dict)
-    #: (plan id, recorded_on, at_planning)
-    da_flags: list[tuple[int, dt.date, bool]] = field(default_factory=list)
-    #: (episode id, start, codes)
-    assessments: list[tuple[int, dt.date, set[str]]] = field(default_factory=list)
+    #: plan id -> (decided_on, planned_cin_start): step-downs decided by a conference
+    step_downs: dict[int, tuple[dt.date, dt.date | None]] = field(default_factory=dict)
+    #: (plan id, recorded_on, at_planning, source)
+    da_flags: list[tuple[int, dt.date, bool, str]] = field(default_factory=list)
+    #: (episode id, start, codes, authorised on)
+    assessments: list[tuple[int, dt.date, set[str], dt.date | None]] = field(default_factory=list)
+    #: (episode id, CIN plan start)
+    cin_plans: list[tuple[int, dt.date]] = field(default_factory=list)
+
+
+def step_down(world: World, plan: Plan, as_of: dt.date, link_days: int) -> dt.date | None:
+    """The day the plan's step-down was decided, if known on D: a conference's decision, or
+    else (census) a CIN plan of its episode starting on its end or up to `link_days` after, and
+    by D; then the step-down date is the plan's end."""
+    if plan.id in world.step_downs:
+        decided_on, _cin_start = world.step_downs[plan.id]
+        return decided_on if decided_on <= as_of else None
+    if plan.end is None:
+        return None
+    linked = [
+        start
+        for episode, start in world.cin_plans
+        if episode == plan.episode
+        and plan.end <= start <= plan.end + dt.timedelta(days=link_days)
+        and start <= as_of
+    ]
+    return plan.end if linked and plan.end <= as_of else None
 
 
 def outcomes(world: World, as_of: dt.date, p: rules.RuleParameters) -> dict[int, str]:
@@ -41,13 +62,7 @@ def outcomes(world: World, as_of: dt.date, p: rules.RuleParameters) -> dict[int,
         if plan.start > as_of:
             continue  # not known on D
         # 4. Step-down decided (and for the census, the CIN plan started) by D.
-        step_down = world.step_downs.get(plan.id)
-        if step_down is None:
-            continue
-        decided_on, source, cin_start = step_down
-        if decided_on > as_of:
-            continue
-        if source == "census" and (cin_start is None or cin_start > as_of):
+        if step_down(world, plan, as_of, p.link_days) is None:
             continue
         # ...with the plan open on D, or ended within the grace.
         known_end = dates.end_on(as_of, plan.end)
@@ -58,19 +73,27 @@ def outcomes(world: World, as_of: dt.date, p: rules.RuleParameters) -> dict[int,
             start=plan.start, end=plan.end, as_of=as_of, min_months=p.min_plan_months
         ):
             continue
-        # 2. DA at planning.
+        # 2. DA at planning: a flag a person recorded, or an assessment whose factors were
+        # known by D (from its authorisation, or its start without one).
         flagged = any(
-            pid == plan.id and at_planning and recorded <= plan.start
-            for pid, recorded, at_planning in world.da_flags
+            pid == plan.id and at_planning and recorded <= plan.start and source != "assessment"
+            for pid, recorded, at_planning, source in world.da_flags
         )
         assessed = any(
-            episode == plan.episode and started <= plan.start and codes & DA_CODES
-            for episode, started, codes in world.assessments
+            episode == plan.episode
+            and started <= plan.start
+            and codes & DA_CODES
+            and (authorised or started) <= as_of
+            for episode, started, codes, authorised in world.assessments
         )
         if not (flagged or assessed):
             continue
         # 1. Re-plan within the window (previous: the child's latest earlier plan, any episode).
         earlier = [q for q in world.plans if q.child == plan.child and q.start < plan.start]
+        if plan.previous_count is not None and plan.previous_count > len(earlier):
+            # More previous plans recorded than we hold: the latest may be missing.
+            found[plan.id] = rules.HISTORY_MISSING
+            continue
         if earlier:
             previous = max(earlier, key=lambda q: q.start)
             if previous.end is None or not dates.replan_within_window(
@@ -78,8 +101,6 @@ def outcomes(world: World, as_of: dt.date, p: rules.RuleParameters) -> dict[int,
             ):
                 continue
             outcome = rules.QUALIFIES if plan.child in world.families else rules.NO_FAMILY
-        elif plan.previous_count:
-            outcome = rules.HISTORY_MISSING
         else:
             continue
         found[plan.id] = outcome

@@ -72,7 +72,7 @@ if __name__ == "__main__":
     from django.db import connection
 
     # Only what the cohort needs (other apps may use PostgreSQL-only fields).
-    for app in ("audit", "cohort"):
+    for app in ("audit", "cases", "cohort"):
         call_command("migrate", app, verbosity=0)
     assert connection.vendor == "sqlite", connection.vendor
     from tests.cohort.sqlite_scenarios import build as build_scenarios

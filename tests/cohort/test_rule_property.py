@@ -11,6 +11,7 @@ from cases.models import (
     Assessment,
     AssessmentFactor,
     CINEpisode,
+    CINPlan,
     CPPlan,
     DARiskFlag,
     FamilyMembership,
@@ -50,6 +51,7 @@ parameters = st.builds(
     window_months=st.sampled_from([18, 18, 6, 24]),
     min_plan_months=st.sampled_from([4, 4, 1]),
     grace_days=st.sampled_from([28, 28, 0]),
+    link_days=st.sampled_from([7, 7, 0, 14]),
 )
 
 
@@ -63,8 +65,15 @@ def plan_details(draw, start, end, focus=False):
             "previous_count": draw(st.sampled_from([None, 1])),
             "same_episode_as_previous": draw(st.booleans()),
             "da_flag": draw(st.sampled_from([0, 0, 0, "not_at_planning", None])),
+            "da_source": draw(st.sampled_from(["conference", "conference", "assessment"])),
             "assessment": draw(
-                st.none() | st.tuples(st.just("this"), st.integers(-30, 1), st.just(["3A"]))
+                st.none()
+                | st.tuples(
+                    st.just("this"),
+                    st.integers(-30, 1),
+                    st.just(["3A"]),
+                    st.none() | st.integers(0, 400),
+                )
             ),
             "step_down": (
                 draw(st.integers(60, 150)),
@@ -78,12 +87,14 @@ def plan_details(draw, start, end, focus=False):
         "previous_count": draw(st.sampled_from([None, 0, 1, 2])),
         "same_episode_as_previous": draw(st.booleans()),
         "da_flag": draw(st.sampled_from([None, -2, 0, 0, 0, 1, "not_at_planning"])),
+        "da_source": draw(st.sampled_from(["conference", "conference", "assessment"])),
         "assessment": draw(
             st.none()
             | st.tuples(
                 st.sampled_from(["this", "other"]),
                 st.integers(-60, 5),
                 st.sampled_from([["3A"], ["3C", "2B"], ["2B"], ["21"]]),
+                st.none() | st.integers(0, 400),
             )
         ),
         "step_down": draw(
@@ -193,31 +204,51 @@ def record(history):
                 shift = p["da_flag"] if at_planning else 0
                 recorded = p["start"] + dt.timedelta(days=shift)
                 DARiskFlag.objects.create(
-                    plan=plan, recorded_on=recorded, at_planning=at_planning, source="conference"
+                    plan=plan, recorded_on=recorded, at_planning=at_planning, source=p["da_source"]
                 )
-                world.da_flags.append((plan.pk, recorded, at_planning))
+                world.da_flags.append((plan.pk, recorded, at_planning, p["da_source"]))
             if p["assessment"] is not None:
-                which, shift, codes = p["assessment"]
+                which, shift, codes, authorised_after = p["assessment"]
                 on = episode
                 if which == "other":
                     on, _ = CINEpisode.objects.get_or_create(
                         child=child, referral_date=p["start"] - dt.timedelta(days=1000 + number)
                     )
                 started = max(p["start"] + dt.timedelta(days=shift), on.referral_date)
-                assessment, _ = Assessment.objects.get_or_create(episode=on, start_date=started)
+                authorised = (
+                    None
+                    if authorised_after is None
+                    else started + dt.timedelta(days=authorised_after)
+                )
+                assessment, _created = Assessment.objects.get_or_create(
+                    episode=on, start_date=started, defaults={"authorisation_date": authorised}
+                )
                 for code in codes:
                     AssessmentFactor.objects.get_or_create(assessment=assessment, code=code)
-                world.assessments.append((on.pk, started, set(codes)))
+                world.assessments.append(
+                    (on.pk, started, set(codes), assessment.authorisation_date)
+                )
             if p["step_down"] is not None:
                 after, source, cin_shift = p["step_down"]
                 decided_on = p["start"] + dt.timedelta(days=after)
-                if source == "census" and p["end"] is not None:
-                    decided_on = p["end"]
-                cin_start = None if cin_shift is None else decided_on + dt.timedelta(days=cin_shift)
-                StepDown.objects.create(
-                    plan=plan, decided_on=decided_on, source=source, planned_cin_start=cin_start
-                )
-                world.step_downs[plan.pk] = (decided_on, source, cin_start)
+                if source == "conference":
+                    cin_start = (
+                        None if cin_shift is None else decided_on + dt.timedelta(days=cin_shift)
+                    )
+                    StepDown.objects.create(
+                        plan=plan, decided_on=decided_on, source=source, planned_cin_start=cin_start
+                    )
+                    world.step_downs[plan.pk] = (decided_on, cin_start)
+                elif p["end"] is not None and cin_shift is not None:
+                    # The census shows a step-down by dates alone: a CIN plan near the end.
+                    cin_start = p["end"] + dt.timedelta(days=cin_shift)
+                    CINPlan.objects.get_or_create(episode=episode, start_date=cin_start)
+                    world.cin_plans.append((episode.pk, cin_start))
+                    if after % 3 == 0:
+                        # A row an earlier import stored: ignored, the dates decide.
+                        StepDown.objects.create(
+                            plan=plan, decided_on=p["end"], source="census", planned_cin_start=None
+                        )
     return world
 
 
@@ -247,8 +278,8 @@ def test_the_property_test_meets_qualifying_histories():
             reference.Plan(2, 10, 101, d(2023, 9, 1), None, 1),
         ],
         families={10: 1},
-        step_downs={2: (d(2024, 5, 20), "conference", None)},
-        da_flags=[(2, d(2023, 9, 1), True)],
+        step_downs={2: (d(2024, 5, 20), None)},
+        da_flags=[(2, d(2023, 9, 1), True, "conference")],
     )
     params = rules.RuleParameters(18, 4, 28)
     assert reference.outcomes(world, d(2024, 6, 30), params) == {2: rules.QUALIFIES}

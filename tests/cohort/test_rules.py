@@ -197,3 +197,59 @@ def test_plans_starting_after_d_are_not_used(case):
     StepDownFactory(plan=later, decided_on=D(2024, 12, 1))
     assert outcomes(AS_OF) == {plan.pk: rules.QUALIFIES}
     assert outcomes(D(2024, 7, 14)) == {plan.pk: rules.QUALIFIES}
+
+
+# DOMAIN.md as revised for issue 10 ---------------------------------------------------------
+def test_more_previous_plans_recorded_than_we_hold_is_history_missing(case):
+    """Two earlier plans recorded, one held: the latest may be the missing one."""
+    plan = case(number_of_previous_cpp=2)
+    other = case(number_of_previous_cpp=1)
+    assert outcomes() == {plan.pk: rules.HISTORY_MISSING, other.pk: rules.QUALIFIES}
+
+
+def test_a_da_assessment_counts_from_its_authorisation(case):
+    from cases.models import Assessment
+
+    plan = case(da="factor")
+    assessment = Assessment.objects.get(episode=plan.episode)
+    assessment.authorisation_date = AS_OF + dt.timedelta(days=1)  # authorised after D
+    assessment.save()
+    assert outcomes() == {}
+    assessment.authorisation_date = AS_OF
+    assessment.save()
+    assert outcomes() == {plan.pk: rules.QUALIFIES}
+
+
+def test_an_imported_copy_of_the_assessment_is_not_a_flag(case):
+    """The import's DA flag (source assessment) is the assessment itself: it counts only when
+    the assessment does, from its authorisation."""
+    from cases.models import Assessment, DARiskFlag
+
+    plan = case(da="factor")
+    assessment = Assessment.objects.get(episode=plan.episode)
+    assessment.authorisation_date = AS_OF + dt.timedelta(days=10)
+    assessment.save()
+    DARiskFlag.objects.create(
+        plan=plan, recorded_on=plan.start_date, source="assessment", assessment=assessment
+    )
+    assert outcomes() == {}
+
+
+def test_the_step_down_link_window_takes_effect_both_ways(case, settings):
+    """A census link is computed when read: shorten the window and the step-down goes; widen
+    it again and it is back (nothing stored by an import in between)."""
+    from cases.step_downs import step_downs_for_plans
+
+    plan = case(
+        plan=(D(2023, 9, 1), D(2024, 6, 20)),
+        step_down_source=StepDown.Source.CENSUS,
+        planned_cin_start=D(2024, 6, 25),  # five days after the plan ends
+    )
+    settings.STEP_DOWN_LINK_DAYS = 7
+    assert outcomes() == {plan.pk: rules.QUALIFIES}
+    assert step_downs_for_plans([plan.pk])[plan.pk].decided_on == D(2024, 6, 20)
+    settings.STEP_DOWN_LINK_DAYS = 3
+    assert outcomes() == {}
+    assert step_downs_for_plans([plan.pk]) == {}
+    settings.STEP_DOWN_LINK_DAYS = 7
+    assert outcomes() == {plan.pk: rules.QUALIFIES}

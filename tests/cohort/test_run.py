@@ -28,7 +28,12 @@ def test_a_run_flags_the_family_and_records_why_and_counts(case):
     run = services.cohort_run_execute(actor=None, as_of=AS_OF)
     assert run.status == CohortRun.Status.SUCCEEDED
     assert run.rule_version == rules.RULE_VERSION
-    assert run.parameters == {"window_months": 18, "min_plan_months": 4, "grace_days": 28}
+    assert run.parameters == {
+        "window_months": 18,
+        "min_plan_months": 4,
+        "grace_days": 28,
+        "link_days": 7,
+    }
     assert run.children_evaluated == 3
     assert (run.children_qualifying, run.history_missing) == (1, 1)
     assert (run.flags_created, run.flags_updated, run.flags_unchanged) == (1, 0, 0)

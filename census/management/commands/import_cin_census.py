@@ -1,4 +1,10 @@
-"""python manage.py import_cin_census PATH [PATH ...] [--families MAPPING.csv] [--dry-run]"""
+"""python manage.py import_cin_census PATH [PATH ...] [--families MAPPING.csv] [--dry-run]
+[--report REPORT.csv]
+
+Exit status: 0 when everything was imported (DfE errors and queries may still be reported);
+1 when anything was held back, nothing was imported, or the import failed; 2 (a CommandError)
+when a file was refused. The report goes to --report, or to standard error.
+"""
 
 import csv
 import sys
@@ -11,6 +17,8 @@ from audit.models import Channel
 from census.models import CensusImport
 from census.selectors import census_report_rows
 from census.services import census_import_files
+
+Status = CensusImport.Status
 
 
 class Command(BaseCommand):
@@ -30,13 +38,19 @@ class Command(BaseCommand):
                 families_path=options["families"],
                 dry_run=options["dry_run"],
             )
-        if job.status == CensusImport.Status.REFUSED:
+        if job.status == Status.REFUSED:
             raise CommandError(job.message)
-        counts = job.counts
+        for file in job.files.order_by("position"):
+            c = file.counts
+            self.stdout.write(
+                f"{file.name}: {file.get_status_display()}; {c.get('children_read', 0)} children "
+                f"read, {c.get('children_imported', 0)} imported, "
+                f"{c.get('children_held_back', 0)} held back whole, "
+                f"{c.get('elements_held_back', 0)} elements held back; "
+                f"{c.get('errors', 0)} errors, {c.get('queries', 0)} queries"
+            )
         self.stdout.write(
-            f"Import {job.pk}: {counts['children_read']} children read, "
-            f"{counts['children_imported']} imported, {counts['children_rejected']} rejected, "
-            f"{counts['warnings']} warnings, {counts['rows_written']} rows written"
+            f"Import {job.pk}: {job.get_status_display()}. {job.message}"
             + (" (dry run: nothing kept)" if job.dry_run else "")
         )
         if options["report"]:
@@ -44,3 +58,5 @@ class Command(BaseCommand):
                 csv.writer(out).writerows(census_report_rows(job=job))
         elif job.issues.exists():
             csv.writer(sys.stderr).writerows(census_report_rows(job=job))
+        if job.status != Status.FINISHED:
+            sys.exit(1)
