@@ -158,7 +158,7 @@ COMPARATOR_COLUMNS = ["England", "Statistical neighbours"]
 
 
 def replans_table(ctx: Context) -> ReportTable:
-    figures = selectors.replan_figures(ctx.period, ctx.flows)
+    figures = selectors.replan_figures(ctx.period, ctx.flows, ctx.build)
     started = figures.plans_started
 
     def row(label: str, name: str, n: int, measure: str | None) -> list[Cell]:

@@ -40,7 +40,7 @@ def headlines(ctx: Context) -> list[str]:
     """The pack's sentences, e.g. "24.5% of plans that started in the financial year 2024-25 were
     a second or subsequent plan (30 of 112)." """
     period, flows = ctx.period, ctx.flows
-    replans = selectors.replan_figures(period, flows)
+    replans = selectors.replan_figures(period, flows, ctx.build)
     started = replans.plans_started
     lines = [
         f"{percent(replans.rate)} of plans that started in {period.label} were a second or "

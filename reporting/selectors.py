@@ -147,9 +147,11 @@ def window_months(build: FiguresBuild | None = None) -> int:
     return int(parameters.get("window_months", settings.REPLAN_WINDOW_MONTHS))
 
 
-def replan_figures(period: Period, flows: PeriodFlows | None = None) -> ReplanFigures:
+def replan_figures(
+    period: Period, flows: PeriodFlows | None = None, build: FiguresBuild | None = None
+) -> ReplanFigures:
     flows = flows or period_flows(period)
-    window = window_months()
+    window = window_months(build)
     return ReplanFigures(
         period=period,
         plans_started=flows.plans_started,

@@ -63,7 +63,7 @@ class ReplanReport(serializers.Serializer):
 def replan_report(period: Period) -> dict[str, Any]:
     """The same object `manage.py report_replans --format json` prints."""
     build = selectors.latest_build()
-    figures = selectors.replan_figures(period).as_dict()
+    figures = selectors.replan_figures(period, build=build).as_dict()
     as_at: dt.date | None = build.as_of if build else None
     return {**figures, "figures_as_at": as_at.isoformat() if as_at else None}
 

@@ -4,15 +4,20 @@ import datetime as dt
 
 import pytest
 
+from cohort import services as cohort_services
+from cohort.models import CohortFlag
 from reporting.services import figures_build
+from tests.cohort.conftest import build_case
 from tests.factories import (
     AssessmentFactory,
+    CINPlanFactory,
     CPPlanFactory,
     DARiskFlagFactory,
     EpisodeFactory,
     FamilyFactory,
     MembershipFactory,
     PersonFactory,
+    StepDownFactory,
 )
 
 D = dt.date
@@ -100,3 +105,42 @@ def history_2024_25():
 @pytest.fixture
 def history(db):
     return history_2024_25()
+
+
+def build_evaluation(iro, manager, worker):
+    """Cohort families X and Y (allocated), a declined family T, and DA step-downs outside the
+    cohort: Z (step-down recorded), W (census link: CIN plan 3 days after the end). Not in it:
+    U (DA step-down before the cohort's first), V (no DA), S (CIN plan 10 days after the end)."""
+    # Re-plans within the window with DA, ending 20, 25 and 22 May 2024 with a step-down.
+    x = build_case(plan=(D(2023, 9, 1), D(2024, 5, 20)))
+    y = build_case(plan=(D(2023, 9, 1), D(2024, 5, 25)), step_down_on=D(2024, 5, 25))
+    t = build_case(plan=(D(2023, 9, 1), D(2024, 5, 22)), step_down_on=D(2024, 5, 22))
+    cohort_services.cohort_run_execute(actor=None, as_of=D(2024, 6, 1))
+    flags = {f.children.get().child_id: f for f in CohortFlag.objects.all()}
+    for case in (x, y):
+        flag = cohort_services.cohort_flag_accept(actor=iro, flag=flags[case.child_id])
+        cohort_services.cohort_flag_allocate(actor=manager, flag=flag, worker=worker)
+    cohort_services.cohort_flag_decline(actor=iro, flag=flags[t.child_id], reason="Moving away.")
+    plan(x.child, D(2025, 1, 15))  # X: a new plan 240 days after stepping down
+    z = child_in()
+    z_plan = plan(z, D(2024, 1, 10), D(2024, 7, 1), da="flag")
+    StepDownFactory(plan=z_plan, decided_on=D(2024, 7, 1))
+    plan(z, D(2024, 10, 1))  # Z: a new plan 92 days after stepping down
+    w = child_in()
+    w_plan = plan(w, D(2024, 2, 1), D(2024, 8, 1))
+    AssessmentFactory(episode=w_plan.episode, start_date=D(2024, 1, 25), factor_codes=["3A"])
+    CINPlanFactory(episode=w_plan.episode, start_date=D(2024, 8, 4))
+    u = child_in()
+    StepDownFactory(
+        plan=plan(u, D(2023, 5, 1), D(2023, 12, 1), da="flag"), decided_on=D(2023, 12, 1)
+    )
+    v = child_in()
+    StepDownFactory(plan=plan(v, D(2024, 1, 1), D(2024, 8, 1)), decided_on=D(2024, 8, 1))
+    s = child_in()
+    s_plan = plan(s, D(2024, 1, 1), D(2024, 8, 1), da="flag")
+    CINPlanFactory(episode=s_plan.episode, start_date=D(2024, 8, 11))
+    family = {
+        name: c.memberships.get().family_id
+        for name, c in {"x": x.child, "y": y.child, "t": t.child, "z": z, "w": w}.items()
+    }
+    return family

@@ -17,4 +17,4 @@ class Command(ReportCommand):
     report = "report_replans"
 
     def figures(self, period: Period, build: FiguresBuild) -> dict[str, Any]:
-        return selectors.replan_figures(period).as_dict()
+        return selectors.replan_figures(period, build=build).as_dict()
