@@ -16,10 +16,11 @@ accepted), so a difference between the groups is not proof that the work caused 
 - Event: any child of the family starts a CP plan after time zero. Families without one are
   censored at the evaluation date.
 
-Estimates: Kaplan-Meier (lifelines; 95% pointwise confidence intervals by the exponential
-Greenwood formula) of the share with a new plan, with numbers at risk, on a grid of months (a
-month here is 365.25 / 12 days); and the share with a new plan within 6, 12 and 18 calendar months
-among families followed that long, with Wilson 95% intervals (scipy).
+Estimates (SciPy, ADR 0093): Kaplan-Meier (`scipy.stats.ecdf` on right-censored data, with
+pointwise 95% intervals by the exponential Greenwood, "log-log", formula) of the share with a new
+plan, with numbers at risk, on a grid of months (a month here is 365.25 / 12 days); and the share
+with a new plan within 6, 12 and 18 calendar months among families followed that long, with
+Wilson 95% intervals (`scipy.stats.binomtest`).
 """
 
 # SQL here is built from model table names and constants only; every value is a parameter.
@@ -28,6 +29,8 @@ among families followed that long, with Wilson 95% intervals (scipy).
 from __future__ import annotations
 
 import datetime as dt
+import math
+import warnings
 from typing import Any
 
 from django.db import connection
@@ -154,39 +157,56 @@ def shares(rows: list[tuple[dt.date, dt.date | None]], as_of: dt.date) -> list[d
     return found
 
 
+def _number(value: Any) -> float | None:
+    number = float(value)
+    return None if math.isnan(number) else number
+
+
 def kaplan_meier(rows: list[tuple[dt.date, dt.date | None]], as_of: dt.date) -> list[dict]:
-    """The Kaplan-Meier share with a new plan (1 - S) and its 95% interval at `GRID_MONTHS`,
-    with the number still at risk at each."""
+    """The Kaplan-Meier share with a new plan (1 - S) and its pointwise 95% interval (SciPy's
+    `ecdf` on right-censored data, "log-log": the exponential Greenwood interval) at
+    `GRID_MONTHS`, with the number still at risk at each. Where nobody is left at risk the
+    estimate is not given."""
     if not rows:
         return []
-    from lifelines import KaplanMeierFitter
+    from scipy.stats import CensoredData, ecdf
 
     durations = [((next_on or as_of) - step_down_on).days for step_down_on, next_on in rows]
     observed = [next_on is not None for _, next_on in rows]
-    fitter = KaplanMeierFitter().fit(durations, event_observed=observed)
-    survival = fitter.survival_function_.iloc[:, 0]
-    interval = fitter.confidence_interval_survival_function_
+    data = CensoredData(
+        uncensored=[d for d, event in zip(durations, observed, strict=True) if event],
+        right=[d for d, event in zip(durations, observed, strict=True) if not event],
+    )
+    survival = ecdf(data).sf
+    with warnings.catch_warnings():
+        # SciPy warns where the interval is undefined (S is 0 or 1): those points come back as
+        # NaN and are shown as no interval.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        interval = survival.confidence_interval(confidence_level=0.95, method="log-log")
     curve = []
     for months in GRID_MONTHS:
         day = months * DAYS_PER_MONTH
         at_risk = sum(1 for duration in durations if duration >= day)
-        known = survival.loc[:day]
-        bounds = interval.loc[:day].iloc[-1]
-        curve.append(
-            {
-                "months": months,
-                "at_risk": at_risk,
-                "replanned_by": sum(
-                    1
-                    for duration, event in zip(durations, observed, strict=True)
-                    if event and duration <= day
-                ),
-                "replanned": 1 - float(known.iloc[-1]),
-                # 1 - S turns S's upper bound into the share's lower bound.
-                "lower": 1 - float(bounds.iloc[1]),
-                "upper": 1 - float(bounds.iloc[0]),
-            }
-        )
+        point: dict[str, Any] = {
+            "months": months,
+            "at_risk": at_risk,
+            "replanned_by": sum(
+                1
+                for duration, event in zip(durations, observed, strict=True)
+                if event and duration <= day
+            ),
+            "replanned": None,
+            "lower": None,
+            "upper": None,
+        }
+        if months == 0 or at_risk:
+            estimate = _number(survival.evaluate(day))
+            low, high = _number(interval.low.evaluate(day)), _number(interval.high.evaluate(day))
+            # 1 - S turns S's upper bound into the share's lower bound.
+            point["replanned"] = None if estimate is None else 1 - estimate
+            point["lower"] = None if high is None else 1 - high
+            point["upper"] = None if low is None else 1 - low
+        curve.append(point)
     return curve
 
 

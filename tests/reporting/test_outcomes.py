@@ -52,9 +52,11 @@ def test_kaplan_meier_against_a_case_worked_by_hand():
     # S = 0.5333 * 1/2 = 0.2667. Day 366: F5 censored.
     # Months on the grid are 365.25 / 12 = 30.44 days: 3 months = day 91.3, 6 = 182.6,
     # 9 = 273.9, 12 = 365.25.
-    assert [curve[m]["replanned"] for m in (0, 3, 6, 9, 12, 15)] == pytest.approx(
-        [0, 1 - 0.8, 1 - 0.8 * 2 / 3, 1 - 0.8 * 2 / 3 / 2, 1 - 0.8 * 2 / 3 / 2, 1 - 0.8 / 3]
+    assert [curve[m]["replanned"] for m in (0, 3, 6, 9, 12)] == pytest.approx(
+        [0, 1 - 0.8, 1 - 0.8 * 2 / 3, 1 - 0.8 * 2 / 3 / 2, 1 - 0.8 * 2 / 3 / 2]
     )
+    # At 15 months nobody is left at risk: no estimate is given.
+    assert curve[15]["replanned"] is None
     # At risk (followed at least that long, without a new plan before): 5, 4 (122, 140, 231,
     # 366), 2 (231, 366), 1 (366), 1 (366 >= 365.25), 0.
     assert [curve[m]["at_risk"] for m in (0, 3, 6, 9, 12, 15)] == [5, 4, 2, 1, 1, 0]
@@ -65,6 +67,20 @@ def test_kaplan_meier_against_a_case_worked_by_hand():
     low, high = loglog_interval(0.8 * 2 / 3, 1 / 20 + 1 / 6)
     assert (curve[6]["lower"], curve[6]["upper"]) == pytest.approx((1 - high, 1 - low))
     assert curve[0]["lower"] == curve[0]["upper"] == 0
+    # At 9 months: + 1/(2*1) after day 231.
+    low, high = loglog_interval(0.8 * 2 / 3 / 2, 1 / 20 + 1 / 6 + 1 / 2)
+    assert (curve[9]["lower"], curve[9]["upper"]) == pytest.approx((1 - high, 1 - low))
+
+
+def test_kaplan_meier_where_the_interval_is_undefined():
+    # One family, re-planned on day 30: S drops to 0, where the log-log interval is undefined.
+    curve = outcomes.kaplan_meier([(D(2024, 1, 1), D(2024, 1, 31))], AS_OF)
+    assert curve[0]["replanned"] == 0
+    assert curve[3]["at_risk"] == 0
+    assert curve[3]["replanned"] is None
+    # Everyone censored: nobody re-planned, S stays 1.
+    curve = outcomes.kaplan_meier([(D(2024, 11, 1), None), (D(2024, 6, 1), None)], AS_OF)
+    assert [p["replanned"] for p in curve[:3]] == [0, 0, 0]
 
 
 def test_shares_within_6_12_18_months_with_wilson_intervals():
