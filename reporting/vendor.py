@@ -8,7 +8,13 @@ from cohort import dates
 
 
 def add_months_sql(vendor: str, column: str, months: str) -> str:
-    """`column + months` calendar months (`months`: a literal or a named parameter)."""
+    """`column + months` calendar months (`months`: a literal or a named parameter).
+
+    On PostgreSQL a literal number of months is written as an interval constant, which clamps to
+    the month's end exactly as `make_interval` does but costs less per row (the build adds four
+    such intervals to every plan)."""
+    if vendor == "postgresql" and months.isdigit():
+        return f"({column} + interval '{int(months)} months')::date"
     return dates.add_months_sql(vendor, column, months)
 
 
