@@ -386,17 +386,17 @@ def drilldown_plans(
         .order_by("-start_date")
         .values("end_date")[:1]
     )
-    family = (
-        FamilyMembership.objects.filter(person=OuterRef("child"))
-        .order_by("family_id")
-        .values("family_id")[:1]
-    )
+    membership = FamilyMembership.objects.filter(person=OuterRef("child")).order_by("family_id")
     return (
         CPPlan.objects.visible_to(user)
         # Our own SQL (sql.py: table names and constants); every value is a parameter.
         .filter(pk__in=RawSQL(query, ordered))  # noqa: S611
         .select_related("child")
-        .annotate(previous_end=Subquery(previous_end), family_id=Subquery(family))
+        .annotate(
+            previous_end=Subquery(previous_end),
+            family_id=Subquery(membership.values("family_id")[:1]),
+            family_reference=Subquery(membership.values("family__reference")[:1]),
+        )
         .order_by("start_date", "pk")
     )
 

@@ -26,6 +26,7 @@ from . import dashboard, scrutiny, selectors, services, tasks
 from .forms import ComparatorForm, PeriodForm
 from .measures import DURATION_BANDS
 from .models import ComparatorFigure
+from .outcomes import GROUPS
 from .periods import Period
 
 PAGE_SIZE = 50
@@ -197,6 +198,7 @@ def _plan_rows(plans: Any) -> list[list[Any]]:
         [
             plan.child.la_child_id or "",
             str(plan.child),
+            plan.family_reference or "",
             plan.start_date,
             plan.end_date,
             plan.previous_end,
@@ -209,6 +211,7 @@ def _plan_rows(plans: Any) -> list[list[Any]]:
 PLAN_HEADER = [
     "LA child ID",
     "Child",
+    "Family",
     "Plan started",
     "Plan ended",
     "Previous plan ended",
@@ -262,8 +265,6 @@ def families_view(request: HttpRequest) -> HttpResponse:
     stage, group = request.GET.get("stage"), request.GET.get("group")
     try:
         if group is not None:
-            from .outcomes import GROUPS
-
             if group not in GROUPS:
                 raise ValidationError("The link does not name a group.")
             build = selectors.latest_build()

@@ -119,3 +119,36 @@ def test_pages_fit_a_375px_screen(page, sign_in, manager, build):
         page.goto(path)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 375, path
+
+
+def test_outcome_evaluation_and_comparators_pages(page, axe, sign_in, make_user, build):
+    from cases.roles import Role
+
+    from .conftest import build_evaluation
+
+    manager = make_user(Role.MANAGER)
+    build_evaluation(make_user(Role.IRO), manager, make_user(Role.TRANSITION_WORKER))
+    build(as_of=D(2025, 6, 30))
+    sign_in(page, manager)
+    page.goto("/reports/outcomes/")
+    assert (
+        "observational comparison, not a trial" in page.locator(".govuk-warning-text").inner_text()
+    )
+    assert page.locator(".app-chart canvas[role='img']").count() == 1
+    curves = page.get_by_test_id("table-outcome-curves")
+    # 0 months: both groups at risk in full (2 cohort families, 3 others).
+    assert seen(curves.locator("tbody tr").first)[:2] == ["0", "2"]
+    assert axe(page) == []
+
+    page.goto("/reports/comparators/")
+    page.get_by_role("button", name="Save the figure").click()  # nothing entered
+    assert "There is a problem" in page.locator(".govuk-error-summary").inner_text()
+    assert axe(page) == []
+    page.get_by_label("Measure").select_option("replan_rate")
+    page.get_by_label("Statistical neighbours").check()
+    page.get_by_label("Collection year").fill("2024-25")
+    page.get_by_label("Figure", exact=True).fill("21.7")
+    page.get_by_role("button", name="Save the figure").click()
+    assert "The figure was saved." in page.get_by_role("alert").inner_text()
+    assert "21.7" in page.get_by_test_id("comparators").inner_text()
+    assert axe(page) == []
