@@ -19,7 +19,7 @@ the outcome evaluation has a cohort), then times:
   XLSX of every table, the scrutiny pack PDF and the outcome evaluation.
 
 `--reuse` skips recreating and generating (re-times an existing database; the figures are
-rebuilt).
+rebuilt unless `--no-build`).
 """
 
 # SQL here is built from fixed table names only; values are parameters.
@@ -102,6 +102,9 @@ def main() -> None:
     parser.add_argument("--year", type=int, default=2021, help="financial year start (April)")
     parser.add_argument("--requests", type=int, default=20)
     parser.add_argument("--reuse", action="store_true")
+    parser.add_argument(
+        "--no-build", action="store_true", help="with --reuse: keep the built figures"
+    )
     args = parser.parse_args()
     if args.database.startswith("test_") or args.database in {
         "safeguard_transitions",
@@ -159,8 +162,7 @@ def main() -> None:
     print(", ".join(f"{label}: {count:,}" for label, count in rows.items()))
     connection.close()
 
-    build_times = []
-    for attempt in ("first", "rebuild"):
+    for attempt in () if args.reuse and args.no_build else ("first", "rebuild"):
         completed = subprocess.run(
             [python, "manage.py", "reporting_build", "--as-of", args.as_of.isoformat()],
             cwd=ROOT,
@@ -169,8 +171,6 @@ def main() -> None:
             capture_output=True,
             text=True,
         )
-        seconds = float(completed.stdout.rsplit("; ", 1)[1].split(" s", 1)[0])
-        build_times.append(seconds)
         print(f"figures build ({attempt}): {completed.stdout.strip()}")
     measure(args)
 

@@ -227,12 +227,12 @@ def plans_view(request: HttpRequest) -> HttpResponse:
         chosen = _plan_list_request(request)
     except ValidationError as error:
         return _bad_link(request, error)
-    plans = selectors.drilldown_plans(
+    ids = selectors.drilldown_plan_ids(
         user=request.user, selection=chosen["selection"], period=chosen["period"], at=chosen["at"]
     )
     file_format = request.GET.get("format")
     if file_format in FORMATS:
-        rows = list(plans)
+        rows = [plan for chunk in _chunks(ids) for plan in selectors.plans_by_ids(chunk)]
         audit_read(actor=request.user, targets=rows, action="reporting.plans_export")
         services.report_export_record(
             actor=request.user,
@@ -245,14 +245,19 @@ def plans_view(request: HttpRequest) -> HttpResponse:
         if file_format == "csv":
             return csv_response(table, filename=f"{stem}.csv")
         return xlsx_response([table], filename=f"{stem}.xlsx")
-    page = Paginator(plans, PAGE_SIZE).get_page(request.GET.get("page"))
-    audit_read(actor=request.user, targets=page.object_list, action="reporting.plans_list")
+    page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
+    plans = selectors.plans_by_ids(list(page.object_list))
+    audit_read(actor=request.user, targets=plans, action="reporting.plans_list")
     query = _query(request, "page", "format")
     return render(
         request,
         "reporting/plan_list.html",
-        {**chosen, "page": page, "query": query, "query_prefix": f"{query}&"},
+        {**chosen, "page": page, "plans": plans, "query": query, "query_prefix": f"{query}&"},
     )
+
+
+def _chunks(ids: list[int], size: int = 2000) -> list[list[int]]:
+    return [ids[start : start + size] for start in range(0, len(ids), size)]
 
 
 FAMILY_LISTS = dict(selectors.FUNNEL_STAGES)

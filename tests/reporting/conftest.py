@@ -1,6 +1,7 @@
 """Builders for the hand-made plan histories the reporting tests work out by hand."""
 
 import datetime as dt
+import importlib
 
 import pytest
 
@@ -51,6 +52,20 @@ def plan(child, start, end=None, *, previous=None, da=None):
     elif da == "not_at_planning":
         DARiskFlagFactory(plan=p, recorded_on=start, at_planning=False)
     return p
+
+
+def load_england_figures():
+    """England's figures as the data migration loads them (a transactional test elsewhere in the
+    run flushes the database, and with it the migration's rows)."""
+    from django.apps import apps
+
+    migration = importlib.import_module("reporting.migrations.0002_england_figures_2024_25")
+    migration.load(apps, None)
+
+
+@pytest.fixture
+def england(db):
+    load_england_figures()
 
 
 @pytest.fixture

@@ -23,12 +23,12 @@ def build_and_read() -> dict:
     build_evaluation(UserFactory(role=Role.IRO), manager, UserFactory(role=Role.TRANSITION_WORKER))
     build = figures_build(actor=None, as_of=D(2025, 6, 30))
     year = Period.financial_year(2024)
-    drilled = selectors.drilldown_plans(
+    drilled = selectors.drilldown_plan_ids(
         user=manager,
         selection=selectors.PlanList("started", "replans_within_24_months"),
         period=year,
     )
-    open_in_band = selectors.drilldown_plans(
+    open_in_band = selectors.drilldown_plan_ids(
         user=manager, selection=selectors.PlanList("open", "open", 2), period=year, at=year.end
     )
     groups = build.outcome["groups"]
@@ -36,8 +36,8 @@ def build_and_read() -> dict:
         "replans": selectors.replan_figures(year).as_dict(),
         "month_ends": [m.children for m in selectors.cp_counts(year, as_of=build.as_of).months],
         "durations": selectors.durations(year, as_of=build.as_of).as_dict(),
-        "drilled": drilled.count(),
-        "open_in_band_2": open_in_band.count(),
+        "drilled": len(drilled),
+        "open_in_band_2": len(open_in_band),
         "outcome": {key: [g["families"], g["replanned"]] for key, g in groups.items()},
     }
 

@@ -53,9 +53,7 @@ def child_plans(draw):
 
 def reference(histories, period, at, window):
     """What the measures should be, child by child, plan by plan."""
-    started = dict.fromkeys(
-        ["plans_started", "replans", "known", "within_24", "within_window"], 0
-    )
+    started = dict.fromkeys(["plans_started", "replans", "known", "within_24", "within_window"], 0)
     ended = [0] * 5
     open_at = [0] * 5
     for plans in histories:
@@ -94,7 +92,9 @@ def test_build_agrees_with_the_reference(histories, bounds, at, window, settings
     with transaction.atomic():
         for plans in histories:
             child = PersonFactory()
-            FamilyMembership.objects.create(family=FamilyFactory(), person=child, abuse_role="child")
+            FamilyMembership.objects.create(
+                family=FamilyFactory(), person=child, abuse_role="child"
+            )
             for start, end, recorded in plans:
                 episode = CINEpisode.objects.create(child=child, referral_date=start)
                 CPPlan.objects.create(
