@@ -6,13 +6,13 @@ BIN := $(VENV)/bin
 export UV_PYTHON_DOWNLOADS := never
 export UV_LINK_MODE := copy
 
-.PHONY: install run test lint format bench-census bench-cohort bench-api clean help
+.PHONY: install run test lint format bench-census bench-cohort bench-api bench-dashboard clean help
 
 help:
 	@echo "make run    - set up and run the app with demo data at http://127.0.0.1:8000"
 	@echo "make test   - set up and run lint, type checks and the whole test suite"
 	@echo "make lint   - ruff and mypy only"
-	@echo "make bench-census, bench-cohort, bench-api - the benchmarks in bench/ (PostgreSQL)"
+	@echo "make bench-census, bench-cohort, bench-api, bench-dashboard - the benchmarks in bench/ (PostgreSQL)"
 
 $(BIN)/uv:
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 12))' || \
@@ -30,6 +30,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py cohort_run
+	$(BIN)/python manage.py reporting_build
 	./scripts/run-local.sh
 
 lint: install
@@ -48,6 +49,9 @@ bench-census: install
 
 bench-cohort: install
 	$(BIN)/python bench/cohort.py --children 1000000
+
+bench-dashboard: install
+	$(BIN)/python bench/dashboard.py --children 1000000
 
 bench-api: install
 	@command -v wrk >/dev/null || { echo "The API benchmark needs wrk: apt-get install -y wrk"; exit 1; }

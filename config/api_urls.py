@@ -14,6 +14,7 @@ cohort_api.register(router)
 urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("reports/", include("reporting.api.urls")),
     path("", include(cases_api.urlpatterns)),
     path("", include(router.urls)),
 ]

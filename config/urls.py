@@ -19,6 +19,7 @@ urlpatterns = [
     path("cohort/", include("cohort.urls")),
     path("census/", include("census.urls")),
     path("sharing/", include("sharing.urls")),
+    path("reports/", include("reporting.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

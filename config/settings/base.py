@@ -126,6 +126,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [
     ("govuk-frontend", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
     ("axe-core", BASE_DIR / "node_modules" / "axe-core"),
+    ("chart.js", BASE_DIR / "node_modules" / "chart.js" / "dist"),
     BASE_DIR / "static",
 ]
 # GOV.UK Frontend's stylesheet asks for its fonts and images at /assets/.
@@ -204,6 +205,8 @@ COHORT_RUN_MAX_RETRIES = env.int("COHORT_RUN_MAX_RETRIES", default=3)
 COHORT_RUN_RETRY_BACKOFF_SECONDS = env.int("COHORT_RUN_RETRY_BACKOFF_SECONDS", default=60)
 # A census import whose worker stopped mid-way this many times is failed, not resumed again.
 CENSUS_IMPORT_MAX_ATTEMPTS = env.int("CENSUS_IMPORT_MAX_ATTEMPTS", default=3)
+REPORTING_RUN_HOUR = env.int("REPORTING_RUN_HOUR", default=3)
+REPORTING_RUN_MINUTE = env.int("REPORTING_RUN_MINUTE", default=0)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "cohort-nightly": {
         "task": "cohort.tasks.cohort_run_nightly",
@@ -212,6 +215,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "sharing-grants-nightly": {
         "task": "sharing.tasks.sharing_grants_sync_nightly",
         "schedule": crontab(hour=0, minute=15),
+    },
+    # After the cohort run, so the outcome evaluation sees the night's flags.
+    "reporting-figures-nightly": {
+        "task": "reporting.tasks.figures_build_nightly",
+        "schedule": crontab(hour=REPORTING_RUN_HOUR, minute=REPORTING_RUN_MINUTE),
     },
     "idempotency-keys-prune-nightly": {
         "task": "sharing.tasks.idempotency_keys_prune_nightly",
