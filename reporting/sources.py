@@ -1,8 +1,7 @@
 """Where the measures read facts that other apps define: step-downs and DA at planning.
 
-Each is one function returning SQL, so the lead can point it at the shared definition when it
-lands (issue 10 moves "what is a step-down" into one reusable place) without touching the
-measures that use it.
+Each is one function returning SQL; a step-down is read through the shared definition in
+`cases.step_downs`, so the measures, the cohort rule and the pages agree on it.
 """
 
 # SQL here is built from model table names and constants only; every value is a parameter.
@@ -11,37 +10,24 @@ measures that use it.
 from __future__ import annotations
 
 from cases.codes import DA_FACTORS
-from cases.models import Assessment, AssessmentFactor, CINPlan, CPPlan, DARiskFlag, StepDown
-
-from .vendor import add_days_sql
+from cases.models import Assessment, AssessmentFactor, CPPlan, DARiskFlag
+from cases.step_downs import step_downs_sql as shared_step_downs_sql
 
 
 def step_downs_sql(vendor: str) -> str:
     """Every CP plan that ended in a step-down to CIN: `(plan_id, child_id, step_down_on)`.
 
-    A plan stepped down when it has ended and either a step-down was recorded for it (a review
-    conference's decision, or one the census import inferred) or a CIN plan in the same CIN
-    episode started on its end date or up to `STEP_DOWN_LINK_DAYS` (parameter `link_days`) after
-    it (DOMAIN.md "Reading the rule off census data"). The step-down date is the plan's end.
-
-    Interim: this will be pointed at the shared definition of a step-down (issue 10: census-
-    inferred links computed at run time from stored dates with STEP_DOWN_LINK_DAYS, plus
-    conference-decided StepDown rows) when that lands.
+    The step-down itself is the one shared definition (`cases.step_downs`, ADR 0055): a review
+    conference's decision, or a CIN plan in the same CIN episode starting on the plan's end or up
+    to `STEP_DOWN_LINK_DAYS` (parameter `link_days`) after it. The measures count a step-down
+    once the plan has ended; its date is the plan's end.
     """
-    plan, step_down, cin_plan = (
-        CPPlan._meta.db_table,
-        StepDown._meta.db_table,
-        CINPlan._meta.db_table,
-    )
-    link_end = add_days_sql(vendor, "p.end_date", "%(link_days)s")
+    plan = CPPlan._meta.db_table
     return f"""
     SELECT p.id AS plan_id, p.child_id, p.end_date AS step_down_on
-    FROM {plan} p
+    FROM ({shared_step_downs_sql(vendor)}) sd
+    JOIN {plan} p ON p.id = sd.plan_id
     WHERE p.end_date IS NOT NULL
-      AND (EXISTS (SELECT 1 FROM {step_down} s WHERE s.plan_id = p.id)
-           OR EXISTS (SELECT 1 FROM {cin_plan} c
-                       WHERE c.episode_id = p.episode_id
-                         AND c.start_date >= p.end_date AND c.start_date <= {link_end}))
     """
 
 

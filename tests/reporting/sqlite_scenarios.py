@@ -55,7 +55,7 @@ if __name__ == "__main__":
     from django.core.management import call_command
     from django.db import connection
 
-    for app in ("audit", "cohort", "reporting"):
+    for app in ("audit", "cases", "cohort", "reporting"):
         call_command("migrate", app, verbosity=0)
     assert connection.vendor == "sqlite", connection.vendor
     from tests.reporting.sqlite_scenarios import build_and_read as run
