@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "cohort",
+    "protection",
     "interventions",
     "assessments",
     "reporting",
