@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cases.views import home
 from config.health import healthz
+from home.views import home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -15,6 +15,7 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("families/", include("cases.urls")),
+    path("", include("protection.urls")),
     path("cohort/", include("cohort.urls")),
     path("census/", include("census.urls")),
     path("sharing/", include("sharing.urls")),

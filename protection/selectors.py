@@ -50,6 +50,8 @@ class ChildTimescales:
 
     child: ChildRef
     items: list[Timescale] = field(default_factory=list)
+    #: The child's open CP plan, if any (the page offers to end it).
+    open_plan_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -119,7 +121,7 @@ def _pending_enquiries(user: Any, today: dt.date) -> list[tuple[int, Timescale]]
     ]
 
 
-def _open_plans(user: Any) -> QuerySet[CPPlan, tuple[Any, ...]]:
+def _open_plans(user: Any) -> Any:
     is_review = Q(conferences__kind=Conference.Kind.REVIEW)
     return (
         CPPlan.objects.visible_to(user)
@@ -336,6 +338,8 @@ def _add_plans(result: dict[int, ChildTimescales], ids: list[int], today: dt.dat
         .values_list("plan_id", "first")
     )
     for child_id, (pk, start, end) in latest.items():
+        if end is None:
+            result[child_id].open_plan_id = pk
         result[child_id].items.extend(
             timescales.plan_timescales(
                 start=start,

@@ -16,8 +16,9 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -36,6 +37,7 @@ from cases.models import (
     StepDown,
     User,
 )
+from cases.roles import Role
 from cases.services import episode_open
 from cases.validation import (
     cin_plan_alongside_cp_breaches,
@@ -44,6 +46,13 @@ from cases.validation import (
 )
 
 from . import timescales
+
+#: Who records what (DOMAIN.md "Roles": social workers record plans, conferences and step-downs;
+#: IROs record conference decisions). The council's case system sends all of it (the feed).
+ENQUIRY_ROLES = frozenset({Role.SOCIAL_WORKER, Role.SYSTEM})
+CONFERENCE_ROLES = frozenset({Role.SOCIAL_WORKER, Role.IRO, Role.SYSTEM})
+CORE_GROUP_ROLES = frozenset({Role.SOCIAL_WORKER, Role.SYSTEM})
+PLAN_END_ROLES = frozenset({Role.SOCIAL_WORKER, Role.IRO, Role.SYSTEM})
 
 #: Review conference decisions (DOMAIN.md: continue, or end with a step-down to CIN).
 REVIEW_DECISIONS = (
@@ -69,6 +78,16 @@ class Errors:
     def raise_if_any(self) -> None:
         if self.by_field:
             raise ValidationError(self.by_field)
+
+
+def may_record(user: Any, roles: frozenset[str]) -> bool:
+    return bool(user.is_authenticated and user.is_active and user.role in roles)
+
+
+def _require(actor: User | None, roles: frozenset[str]) -> None:
+    """`actor` None is a task or command run by the system itself."""
+    if actor is not None and not may_record(actor, roles):
+        raise PermissionDenied("Your role does not record this.")
 
 
 def _name(child: Person) -> str:
@@ -135,6 +154,7 @@ def section47_start(
     the statutory timescale. Refuses a child already on a CP plan or with an enquiry still
     awaiting its conference.
     """
+    _require(actor, ENQUIRY_ROLES)
     locked = _lock_children(children)
     errors = Errors()
     _not_in_future(errors, "strategy_discussion_date", strategy_discussion_date, "date")
@@ -258,6 +278,7 @@ def initial_conference_record(
     where a plan was made, the child's CP plan starting that day (with domestic abuse recorded
     as a risk at planning, if it was). Completes each child's pending section 47 enquiry.
     """
+    _require(actor, CONFERENCE_ROLES)
     by_child = {decision.child.pk: decision for decision in decisions}
     locked = _lock_children(decision.child for decision in decisions)
     errors = Errors()
@@ -402,6 +423,7 @@ def review_conference_record(
     of source conference, and the child's CIN plan starting on `planned_cin_start`, which the
     nightly cohort rule reads); or it ends with no further action.
     """
+    _require(actor, CONFERENCE_ROLES)
     if decision not in REVIEW_DECISIONS:
         raise ValidationError({"decision": ["Select what the conference decided."]})
     ids = sorted({plan.pk for plan in plans})
@@ -510,6 +532,7 @@ def core_group_record(
 ) -> list[CoreGroupMeeting]:
     """Record one core group meeting for one or more siblings' plans, with the agencies that
     attended. The plan must be running on the day of the meeting."""
+    _require(actor, CORE_GROUP_ROLES)
     ids = sorted({plan.pk for plan in plans})
     if not ids:
         raise ValidationError({"children": ["Select at least one child."]})
@@ -554,6 +577,7 @@ def core_group_record(
 def cp_plan_end(*, actor: User | None, plan: CPPlan, end_date: dt.date, end_reason: str) -> CPPlan:
     """End `plan` on `end_date` for a reason other than a step-down (the child became looked
     after, moved out of the area): a step-down is decided at a review conference."""
+    _require(actor, PLAN_END_ROLES)
     plan = CPPlan.objects.select_for_update(of=("self",)).select_related("child").get(pk=plan.pk)
     errors = Errors()
     if plan.end_date is not None:

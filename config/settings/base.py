@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "reporting",
     "census",
     "sharing",
+    "feed",
+    "home",
 ]
 
 MIDDLEWARE = [
