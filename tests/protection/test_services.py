@@ -5,6 +5,7 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from cases.models import (
@@ -277,7 +278,7 @@ def test_plan_end_outside_a_conference(social_worker, siblings):
 
 
 def test_future_dates_are_refused(social_worker, siblings):
-    tomorrow = dt.date.today() + dt.timedelta(days=1)
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
     with pytest.raises(ValidationError) as caught:
         services.section47_start(
             actor=social_worker,
