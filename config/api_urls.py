@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from cases.api import urls as cases_api
 from cohort.api import urls as cohort_api
+from feed.api import urls as feed_api
 
 router = DefaultRouter()
 cases_api.register(router)
@@ -15,5 +16,6 @@ urlpatterns = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("", include(cases_api.urlpatterns)),
+    path("", include(feed_api.urlpatterns)),
     path("", include(router.urls)),
 ]
