@@ -42,6 +42,7 @@ from cases.services import episode_open
 from cases.validation import (
     cin_plan_alongside_cp_breaches,
     cp_plan_breaches,
+    is_weekend,
     review_date_breaches,
 )
 
@@ -283,6 +284,10 @@ def initial_conference_record(
     locked = _lock_children(decision.child for decision in decisions)
     errors = Errors()
     _not_in_future(errors, "held_on", held_on, "conference date")
+    if is_weekend(held_on):
+        errors.add(
+            "held_on", "8875: an initial conference is held on a working day, not a weekend."
+        )
     episodes = {
         child.pk: _initial_decision_errors(errors, _with_child(by_child[child.pk], child), held_on)
         for child in locked

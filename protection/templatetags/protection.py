@@ -7,6 +7,8 @@ from typing import Any
 from django import template
 from django.utils import timezone
 
+from cases.roles import COUNCIL_CASE_ROLES
+
 from .. import services
 from ..selectors import family_timescales
 
@@ -16,6 +18,10 @@ register = template.Library()
 @register.inclusion_tag("protection/includes/family_journey.html", takes_context=True)
 def family_journey(context: dict[str, Any], family: Any) -> dict[str, Any]:
     user = context["request"].user
+    if getattr(user, "role", None) not in COUNCIL_CASE_ROLES:
+        # Partner agencies see plans only as their sharing scopes allow (the API's policy); the
+        # journey and its dates are council case content.
+        return {"shown": False}
     may = {
         "enquiry": services.may_record(user, services.ENQUIRY_ROLES),
         "conference": services.may_record(user, services.CONFERENCE_ROLES),
@@ -23,6 +29,7 @@ def family_journey(context: dict[str, Any], family: Any) -> dict[str, Any]:
         "plan_end": services.may_record(user, services.PLAN_END_ROLES),
     }
     return {
+        "shown": True,
         "family": family,
         "children": family_timescales(user=user, family=family, today=timezone.localdate()),
         "may": may,

@@ -11,6 +11,7 @@ from cases.models import CPPlan, StepDown
 from cohort.services import cohort_run_execute
 from protection import services
 from protection.services import InitialDecision
+from protection.timescales import working_day_on_or_before
 from tests.factories import EpisodeFactory, FamilyFactory, MembershipFactory, PersonFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -26,9 +27,9 @@ def fill_date(page, legend, day):
 def other_families(social_worker, iro):
     """One family with a plan begun ten days ago (first review upcoming) and one whose plan's
     first review is long overdue."""
-    today = timezone.localdate()
+    recent = working_day_on_or_before(timezone.localdate() - dt.timedelta(days=10))
     for reference, start in (
-        ("FAM-UPCOMING", today - dt.timedelta(days=10)),
+        ("FAM-UPCOMING", recent),
         ("FAM-OVERDUE", dt.date(2024, 1, 8)),
     ):
         family = FamilyFactory(reference=reference)

@@ -280,3 +280,14 @@ def test_lists_are_for_iros_social_workers_and_managers(client, make_user):
     response = client.get(reverse("protection:upcoming_conferences"))
     assert response.status_code == 200
     assert 'data-testid="no-timescales"' in response.content.decode()
+
+
+def test_partners_do_not_see_the_journey_on_the_family_page(client, make_user, police, siblings):
+    from cases.services import family_access_grant
+
+    family_access_grant(actor=None, family=siblings, group=police.group, reason="test")
+    client.force_login(make_user(Role.PARTNER, agency=police))
+    response = client.get(reverse("cases:family_detail", args=[siblings.pk]))
+    assert response.status_code == 200
+    assert "Child protection journey" not in response.content.decode()
+    assert "Statutory timescales" not in response.content.decode()

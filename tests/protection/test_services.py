@@ -305,3 +305,14 @@ def test_roles_that_do_not_record_are_refused(make_user, police, siblings, role)
 def test_an_iro_records_conferences_but_not_enquiries(iro, siblings):
     with pytest.raises(PermissionDenied):
         start_enquiry(iro, siblings)
+
+
+def test_an_initial_conference_on_a_weekend_is_refused_with_8875(social_worker, siblings):
+    start_enquiry(social_worker, siblings)
+    with pytest.raises(ValidationError) as caught:
+        services.initial_conference_record(
+            actor=social_worker,
+            held_on=D("2024-09-14"),  # a Saturday
+            decisions=[InitialDecision(child=siblings.children[0], plan=False)],
+        )
+    assert any("8875" in m for m in _fields(caught.value)["held_on"])
