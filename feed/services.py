@@ -152,7 +152,7 @@ class FeedResult:
         return {"status": self.status, "applied": self.applied, "unchanged": self.unchanged}
 
 
-def children_by_id(la_child_ids: Sequence[str]) -> dict[str, Person]:
+def children_by_id(la_child_ids: Sequence[str], field: str = "children") -> dict[str, Person]:
     """The children with these LA child IDs, across the authority (the council's own system
     names them); raises a field error naming any we do not hold."""
     ids = list(dict.fromkeys(la_child_ids))
@@ -161,7 +161,7 @@ def children_by_id(la_child_ids: Sequence[str]) -> dict[str, Person]:
     if unknown:
         raise ValidationError(
             {
-                "children": [
+                field: [
                     f"No child with LA child ID {', '.join(unknown)}: send the census with the "
                     "child first."
                 ]
@@ -392,7 +392,7 @@ def feed_plan_end(
     *, actor: Any, child: str, plan_start_date: dt.date, end_date: dt.date, end_reason: str
 ) -> FeedResult:
     """A CP plan ended for a reason other than a step-down (key: child and plan start)."""
-    person = children_by_id([child])[child]
+    person = children_by_id([child], field="child")[child]
     plan = CPPlan.objects.filter(child=person, start_date=plan_start_date).first()
     if plan is None:
         raise ValidationError(

@@ -14,6 +14,7 @@ from protection.selectors import (
     ALL_KINDS,
     CONFERENCE_KINDS,
     pending_counts,
+    pending_grouped,
     pending_timescales,
 )
 from protection.timescales import Kind, Status
@@ -30,23 +31,27 @@ def _case_counts(user: Any) -> dict[str, Any]:
 
 
 def iro_section(user: Any, today: dt.date) -> dict[str, Any]:
-    """Flags to review, upcoming conferences, overdue reviews and initial conferences."""
-    pending = pending_timescales(user=user, today=today, kinds=CONFERENCE_KINDS)
-    overdue = [p for p in pending if p.timescale.status == Status.OVERDUE]
+    """Flags to review, upcoming conferences, overdue reviews and initial conferences. Each count
+    is the number of rows its list shows (siblings due together are one conference)."""
+    conferences = pending_grouped(
+        pending_timescales(user=user, today=today, kinds=CONFERENCE_KINDS)
+    )
+    overdue = [c for c in conferences if c.timescale.status == Status.OVERDUE]
     return {
         **_case_counts(user),
         "flags_to_review": CohortFlag.objects.visible_to(user)
         .filter(status=CohortFlag.Status.FLAGGED)
         .count(),
-        "conferences_due": sum(1 for p in pending if p.timescale.status == Status.DUE),
-        "reviews_overdue": sum(1 for p in overdue if p.timescale.kind == Kind.REVIEW),
-        "icpcs_overdue": sum(1 for p in overdue if p.timescale.kind == Kind.ICPC),
+        "conferences_due": sum(1 for c in conferences if c.timescale.status == Status.DUE),
+        "reviews_overdue": sum(1 for c in overdue if c.timescale.kind == Kind.REVIEW),
+        "icpcs_overdue": sum(1 for c in overdue if c.timescale.kind == Kind.ICPC),
     }
 
 
 def social_worker_section(user: Any, today: dt.date) -> dict[str, Any]:
-    """The caseload's statutory timescales: counts, and the next few to act on."""
-    pending = pending_timescales(user=user, today=today, kinds=ALL_KINDS)
+    """The caseload's statutory timescales: counts, and the next few to act on (siblings due the
+    same thing on the same day together, as in the list the counts link to)."""
+    pending = pending_grouped(pending_timescales(user=user, today=today, kinds=ALL_KINDS))
     return {
         **_case_counts(user),
         "timescale_counts": pending_counts(pending),
@@ -57,10 +62,12 @@ def social_worker_section(user: Any, today: dt.date) -> dict[str, Any]:
 
 
 def manager_section(user: Any, today: dt.date) -> dict[str, Any]:
-    pending = pending_timescales(user=user, today=today, kinds=CONFERENCE_KINDS)
+    conferences = pending_grouped(
+        pending_timescales(user=user, today=today, kinds=CONFERENCE_KINDS)
+    )
     return {
         **_case_counts(user),
-        "conference_counts": pending_counts(pending),
+        "conference_counts": pending_counts(conferences),
     }
 
 

@@ -241,7 +241,7 @@ class PendingCounts:
 
 
 def pending_counts(
-    pending: Iterable[PendingTimescale], *, kinds: frozenset[Kind] = ALL_KINDS
+    pending: Iterable[PendingTimescale | PendingGroup], *, kinds: frozenset[Kind] = ALL_KINDS
 ) -> PendingCounts:
     """How many are overdue, and how many fall due within `DUE_SOON_WORKING_DAYS`."""
     overdue = due_soon = 0

@@ -112,7 +112,7 @@ if __name__ == "__main__":
     from django.db import connection
 
     # What the census needs (the audit log, and the case record census depends on).
-    for app in ("audit", "census"):
+    for app in ("audit", "cases", "census"):
         call_command("migrate", app, verbosity=0)
     assert connection.vendor == "sqlite", connection.vendor
     from tests.census.sqlite_scenarios import run as run_scenarios

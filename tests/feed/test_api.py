@@ -173,6 +173,15 @@ def test_bad_bodies_and_unknown_children_name_the_field(feed, siblings):
     )
     assert response.status_code == 400
     assert set(response.json()) == {"held_on", "children"}
+    end = {
+        "child": "NOPE1",
+        "plan_start_date": "2024-09-16",
+        "end_date": "2024-10-01",
+        "end_reason": "moved",
+    }
+    response = feed.post(URL + "plan-ends/", end, format="json")
+    assert response.status_code == 400
+    assert "NOPE1" in response.json()["child"][0]
 
 
 def test_a_contradicting_resend_is_409_and_changes_nothing(feed, siblings):
