@@ -247,6 +247,9 @@ class AssessmentFactor(models.Model):
 class Section47Enquiry(TimeStamped):
     episode = models.ForeignKey(CINEpisode, on_delete=models.CASCADE, related_name="section47s")
     start_date = models.DateField()
+    #: The strategy discussion at which the enquiry started: the ICPC timescale runs from it. Not
+    #: in the census (imported enquiries have none; their `start_date` stands in).
+    strategy_discussion_date = models.DateField(null=True, blank=True)
     icpc_target_date = models.DateField(null=True, blank=True)
     icpc_date = models.DateField(null=True, blank=True)
     icpc_not_required = models.BooleanField(default=False)
@@ -368,6 +371,8 @@ class Conference(TimeStamped):
 class CoreGroupMeeting(TimeStamped):
     plan = models.ForeignKey(CPPlan, on_delete=models.CASCADE, related_name="core_groups")
     held_on = models.DateField()
+    #: Agencies represented at the meeting (attendance by agency).
+    agencies = models.ManyToManyField(Agency, blank=True, related_name="+")
     notes = models.TextField(blank=True)
 
     class Meta:

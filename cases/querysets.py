@@ -16,7 +16,10 @@ if TYPE_CHECKING:
 
 def _can_see_cases(user: Any) -> bool:
     return bool(
-        user and user.is_authenticated and user.is_active and user.role != Role.ADMINISTRATOR
+        user
+        and user.is_authenticated
+        and user.is_active
+        and user.role not in {Role.ADMINISTRATOR, Role.SYSTEM}
     )
 
 

@@ -12,6 +12,8 @@ class Role(models.TextChoices):
     MANAGER = "manager", "Manager"
     PARTNER = "partner", "Partner agency user"
     ADMINISTRATOR = "administrator", "Administrator"
+    #: The council's own case management system, calling the feed API with a token (ADR 0083).
+    SYSTEM = "system", "Council case system"
 
 
 #: Roles that work inside the council and see case content.

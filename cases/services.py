@@ -15,25 +15,14 @@ from audit.services import audit_record
 from .models import (
     Agency,
     CINEpisode,
-    CINPlan,
-    Conference,
-    CPPlan,
     DAIncident,
-    DARiskFlag,
     Family,
     FamilyMembership,
     Person,
-    StepDown,
     Team,
     User,
 )
 from .roles import Role, role_group_name
-from .validation import cin_plan_alongside_cp_breaches, cp_plan_breaches
-
-
-def _raise_breaches(breaches: list[Any], field: str) -> None:
-    if breaches:
-        raise ValidationError({field: [str(breach) for breach in breaches]})
 
 
 @transaction.atomic
@@ -210,133 +199,7 @@ def episode_open(
     return episode
 
 
-@transaction.atomic
-def cp_plan_start(
-    *,
-    actor: User | None,
-    child: Person,
-    episode: CINEpisode,
-    start_date: dt.date,
-    initial_category: str,
-    number_of_previous_cpp: int | None = None,
-    da_at_planning: bool = False,
-    da_source: str = DARiskFlag.Source.CONFERENCE,
-) -> CPPlan:
-    """Start a CP plan (made at an ICPC on `start_date`), optionally with DA recorded as a risk.
-
-    Refuses a plan that would break DfE rules 8935/8940 against the child's other plans.
-    """
-    if episode.child_id != child.pk:
-        raise ValidationError({"episode": "The CIN episode belongs to another child."})
-    # Lock the child's row so two concurrent starts cannot both pass the overlap check.
-    Person.objects.select_for_update().filter(pk=child.pk).first()
-    others = list(CPPlan.objects.filter(child=child).values_list("start_date", "end_date"))
-    _raise_breaches(cp_plan_breaches((start_date, None), others), "start_date")
-    plan = CPPlan(
-        child=child,
-        episode=episode,
-        start_date=start_date,
-        initial_category=initial_category,
-        latest_category=initial_category,
-        number_of_previous_cpp=number_of_previous_cpp,
-    )
-    plan.full_clean()
-    plan.save()
-    Conference.objects.create(
-        child=child,
-        plan=plan,
-        kind=Conference.Kind.INITIAL,
-        held_on=start_date,
-        decision=Conference.Decision.START_PLAN,
-    )
-    if da_at_planning:
-        DARiskFlag.objects.create(
-            plan=plan, recorded_on=start_date, at_planning=True, source=da_source
-        )
-    audit_record(
-        actor=actor,
-        action="cp_plan.start",
-        target=plan,
-        details={"child": child.pk, "da_at_planning": da_at_planning},
-    )
-    return plan
-
-
-@transaction.atomic
-def cp_plan_step_down(
-    *,
-    actor: User | None,
-    plan: CPPlan,
-    decided_on: dt.date,
-    end_date: dt.date | None = None,
-    planned_cin_start: dt.date | None = None,
-) -> StepDown:
-    """Record a review conference's decision to step `plan` down to CIN.
-
-    With `end_date`, the CP plan ends that day and the CIN plan starts on `planned_cin_start`
-    (default: the end date). Without it, the plan stays open until the step-down happens.
-    """
-    plan = CPPlan.objects.select_for_update().get(pk=plan.pk)
-    if hasattr(plan, "step_down"):
-        raise ValidationError("A step-down is already recorded for this plan.")
-    if decided_on <= plan.start_date:
-        raise ValidationError({"decided_on": "8841: the review must fall after the plan started."})
-    conference = Conference.objects.create(
-        child=plan.child,
-        plan=plan,
-        kind=Conference.Kind.REVIEW,
-        held_on=decided_on,
-        decision=Conference.Decision.STEP_DOWN,
-    )
-    cin_plan = None
-    if end_date is not None:
-        _raise_breaches(cp_plan_breaches((plan.start_date, end_date), []), "end_date")
-        plan.end_date = end_date
-        plan.end_reason = CPPlan.EndReason.STEP_DOWN_CIN
-        plan.save(update_fields=["end_date", "end_reason", "updated_at"])
-        cin_start = planned_cin_start or end_date
-        cp_periods = CPPlan.objects.filter(child=plan.child).values_list("start_date", "end_date")
-        _raise_breaches(
-            cin_plan_alongside_cp_breaches((cin_start, None), cp_periods), "planned_cin_start"
-        )
-        cin_plan = CINPlan.objects.create(episode=plan.episode, start_date=cin_start)
-    step_down = StepDown.objects.create(
-        plan=plan,
-        decided_on=decided_on,
-        planned_cin_start=planned_cin_start or end_date,
-        conference=conference,
-        cin_plan=cin_plan,
-        source=StepDown.Source.CONFERENCE,
-    )
-    audit_record(
-        actor=actor,
-        action="cp_plan.step_down",
-        target=plan,
-        details={
-            "decided_on": decided_on.isoformat(),
-            "end_date": end_date and end_date.isoformat(),
-        },
-    )
-    return step_down
-
-
-@transaction.atomic
-def cp_plan_end(*, actor: User | None, plan: CPPlan, end_date: dt.date, end_reason: str) -> CPPlan:
-    plan = CPPlan.objects.select_for_update().get(pk=plan.pk)
-    if plan.end_date is not None:
-        raise ValidationError("This CP plan has already ended.")
-    others = CPPlan.objects.filter(child=plan.child).exclude(pk=plan.pk)
-    _raise_breaches(
-        cp_plan_breaches((plan.start_date, end_date), others.values_list("start_date", "end_date")),
-        "end_date",
-    )
-    plan.end_date = end_date
-    plan.end_reason = end_reason
-    plan.save(update_fields=["end_date", "end_reason", "updated_at"])
-    audit_record(
-        actor=actor, action="cp_plan.end", target=plan, details={"end_date": end_date.isoformat()}
-    )
-    return plan
+# CP plans, conferences, core groups and step-downs are written by `protection.services`.
 
 
 @transaction.atomic

@@ -7,23 +7,9 @@ from django.shortcuts import render
 
 from audit.services import audit_read
 
-from .models import CPPlan, Family
-from .roles import Role
 from .selectors import FAMILY_SORTS, family_detail, family_list
 
 PAGE_SIZE = 25
-
-
-@login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    context = {
-        "role": user.role,  # type: ignore[union-attr]
-        "Role": Role,
-        "families_count": Family.objects.visible_to(user).count(),
-        "open_plans_count": CPPlan.objects.visible_to(user).filter(end_date__isnull=True).count(),
-    }
-    return render(request, "home.html", context)
 
 
 @login_required

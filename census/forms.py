@@ -115,7 +115,11 @@ class CorrectionForm(forms.Form):
         self.spec = spec
         for key, (label, kind) in spec.items():
             if kind == _DATE:
-                self.fields[key] = GovukDateField(label=label, required=False)
+                self.fields[key] = GovukDateField(
+                    label=label,
+                    required=False,
+                    help_text="For example, 27 3 2024. Leave empty for none.",
+                )
             elif kind == _NUMBER:
                 self.fields[key] = forms.IntegerField(label=label, required=False, min_value=0)
             else:

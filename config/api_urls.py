@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from cases.api import urls as cases_api
 from cohort.api import urls as cohort_api
+from feed.api import urls as feed_api
 
 router = DefaultRouter()
 cases_api.register(router)
@@ -16,5 +17,6 @@ urlpatterns = [
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("reports/", include("reporting.api.urls")),
     path("", include(cases_api.urlpatterns)),
+    path("", include(feed_api.urlpatterns)),
     path("", include(router.urls)),
 ]

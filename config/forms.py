@@ -17,55 +17,66 @@ def form_add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+DATE_PARTS = ("day", "month", "year")
+
+
 class GovukDateWidget(forms.MultiWidget):
-    """The GOV.UK date input pattern: day, month and year boxes (`includes/date_input.html`)."""
+    """Day, month and year boxes (the GOV.UK date input pattern); rendered by
+    `templates/includes/date_input.html`, posted as `<name>_day`, `<name>_month`, `<name>_year`."""
 
-    template_name = "includes/date_input.html"
-
-    def __init__(self, attrs: dict | None = None) -> None:
-        def box(width: int) -> forms.TextInput:
-            return forms.TextInput(
-                attrs={
-                    "inputmode": "numeric",
-                    "class": f"govuk-input govuk-date-input__input govuk-input--width-{width}",
-                }
-            )
-
-        super().__init__([box(2), box(2), box(4)], attrs)
-
-    def _render(self, template_name: str, context: dict, renderer: Any = None) -> Any:
-        # Our template lives with the project's templates, not the form renderer's.
-        from django.template.loader import render_to_string
-        from django.utils.safestring import mark_safe
-
-        return mark_safe(render_to_string(template_name, context))  # noqa: S308 - our template
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        boxes: dict[str, forms.Widget | type[forms.Widget]] = {
+            part: forms.TextInput(attrs={"inputmode": "numeric"}) for part in DATE_PARTS
+        }
+        super().__init__(boxes, attrs)
 
     def decompress(self, value: Any) -> list[Any]:
         if isinstance(value, dt.date):
             return [value.day, value.month, value.year]
-        if isinstance(value, str):
-            try:
-                day = dt.date.fromisoformat(value)
-            except ValueError:
-                return [None, None, None]
-            return [day.day, day.month, day.year]
         return [None, None, None]
 
 
 class GovukDateField(forms.MultiValueField):
-    """A date entered as day, month and year, with GOV.UK error messages."""
+    """A date entered as day, month and year, with GOV.UK's error messages: "<Label> must
+    include a month", "<Label> must be a real date", "Year must include 4 numbers"."""
 
     widget = GovukDateWidget
 
     def __init__(self, **kwargs: Any) -> None:
-        fields = (forms.CharField(), forms.CharField(), forms.CharField())
-        super().__init__(fields=fields, require_all_fields=False, **kwargs)
+        parts = tuple(forms.CharField(required=False) for _ in DATE_PARTS)
+        super().__init__(parts, require_all_fields=False, **kwargs)
 
-    def compress(self, data_list: list[Any]) -> dt.date | None:
-        if not data_list or not any(data_list):
+    def prepare_value(self, value: Any) -> Any:
+        # A date (initial) shows as its parts; posted parts show as typed.
+        if isinstance(value, str):
+            try:  # an ISO date as stored or recorded (e.g. a held-back census value)
+                value = dt.date.fromisoformat(value)
+            except ValueError:
+                return [None, None, None]
+        if isinstance(value, dt.date):
+            return [value.day, value.month, value.year]
+        return value
+
+    def clean(self, value: Any) -> dt.date | None:
+        day, month, year = ([str(v or "").strip() for v in (value or [])] + ["", "", ""])[:3]
+        label = str(self.label or "The date")
+        if not (day or month or year):
+            if self.required:
+                raise ValidationError(self.error_messages["required"], code="required")
             return None
+        missing = [
+            name for name, part in zip(DATE_PARTS, (day, month, year), strict=True) if not part
+        ]
+        if missing:
+            raise ValidationError(f"{label} must include a {' and a '.join(missing)}.")
+        if not (day.isdigit() and month.isdigit() and year.isdigit()):
+            raise ValidationError(f"{label} must be a real date.")
+        if len(year) != 4:
+            raise ValidationError("Year must include 4 numbers.")
         try:
-            day, month, year = (int(str(v).strip()) for v in data_list)
-            return dt.date(year, month, day)
-        except (TypeError, ValueError) as error:
-            raise ValidationError(f"{self.label} must be a real date") from error
+            return dt.date(int(year), int(month), int(day))
+        except ValueError as error:
+            raise ValidationError(f"{label} must be a real date.") from error
+
+    def compress(self, data_list: list[Any]) -> Any:  # clean() above does the work
+        return data_list

@@ -2,8 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from cases.views import home
 from config.health import healthz, liveness
+from home.views import home
 
 urlpatterns = [
     path("", home, name="home"),
@@ -16,6 +16,7 @@ urlpatterns = [
     ),
     path("sign-out/", auth_views.LogoutView.as_view(), name="logout"),
     path("families/", include("cases.urls")),
+    path("", include("protection.urls")),
     path("cohort/", include("cohort.urls")),
     path("census/", include("census.urls")),
     path("sharing/", include("sharing.urls")),

@@ -311,7 +311,9 @@ def _token_digest(raw: str) -> str:
 
 @transaction.atomic
 def api_client_create(*, actor: User, agency: Agency, name: str) -> ApiClient:
-    """Register a partner system for `agency`, with its own service account (role partner).
+    """Register a system that calls the API for `agency`, with its own service account: role
+    partner for a partner agency's system, role system for the council's own case management
+    system, which may only post to the feed (ADR 0083).
 
     Only the agency's administrator may do this; council staff use personal tokens instead.
     """
@@ -320,8 +322,6 @@ def api_client_create(*, actor: User, agency: Agency, name: str) -> ApiClient:
     name = name.strip()
     if not name:
         raise ValidationError({"name": "Enter a name for the client."})
-    if agency.kind == Agency.Kind.COUNCIL:
-        raise ValidationError({"name": "API clients belong to partner agencies."})
     if ApiClient.objects.filter(agency=agency, name__iexact=name).exists():
         raise ValidationError({"name": "A client with this name already exists."})
     username = f"api.{agency.code}.{slugify(name)}"[:140] + f".{secrets.token_hex(3)}"
@@ -329,7 +329,7 @@ def api_client_create(*, actor: User, agency: Agency, name: str) -> ApiClient:
         actor=actor,
         username=username,
         password=None,
-        role=Role.PARTNER,
+        role=Role.SYSTEM if agency.kind == Agency.Kind.COUNCIL else Role.PARTNER,
         agency=agency,
         first_name=name[:100],
         last_name="(API client)",

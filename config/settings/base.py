@@ -38,11 +38,14 @@ INSTALLED_APPS = [
     "audit",
     "cases",
     "cohort",
+    "protection",
     "interventions",
     "assessments",
     "reporting",
     "census",
     "sharing",
+    "feed",
+    "home",
 ]
 
 MIDDLEWARE = [
@@ -154,7 +157,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Safeguard Transitions API",
     "DESCRIPTION": (
-        "Partner agency API: families, people, plans and cohort flags shared by agreement."
+        "Partner agency API: families, people, plans and cohort flags shared by agreement. "
+        "The feed (`/api/v1/feed/`): plan, conference and step-down events from the council's "
+        "own case system."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -207,10 +212,20 @@ COHORT_RUN_RETRY_BACKOFF_SECONDS = env.int("COHORT_RUN_RETRY_BACKOFF_SECONDS", d
 CENSUS_IMPORT_MAX_ATTEMPTS = env.int("CENSUS_IMPORT_MAX_ATTEMPTS", default=3)
 REPORTING_RUN_HOUR = env.int("REPORTING_RUN_HOUR", default=3)
 REPORTING_RUN_MINUTE = env.int("REPORTING_RUN_MINUTE", default=0)
+# The daily feed (ADR 0084): census XML dropped in this folder is imported on a schedule, before
+# the nightly cohort run. Unset: no drop folder (the feed API still works).
+FEED_DROP_FOLDER = env("FEED_DROP_FOLDER", default="")
+FEED_DROP_HOUR = env.int("FEED_DROP_HOUR", default=1)
+FEED_DROP_MINUTE = env.int("FEED_DROP_MINUTE", default=0)
+FEED_DROP_SETTLE_SECONDS = env.int("FEED_DROP_SETTLE_SECONDS", default=60)
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     "cohort-nightly": {
         "task": "cohort.tasks.cohort_run_nightly",
         "schedule": crontab(hour=COHORT_RUN_HOUR, minute=COHORT_RUN_MINUTE),
+    },
+    "feed-drop-folder": {
+        "task": "feed.tasks.feed_drop_folder_import",
+        "schedule": crontab(hour=FEED_DROP_HOUR, minute=FEED_DROP_MINUTE),
     },
     "sharing-grants-nightly": {
         "task": "sharing.tasks.sharing_grants_sync_nightly",

@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from cases import services
 from cases.models import CPPlan
 from cases.validation import cp_plan_breaches, factor_breaches
+from protection import services
+from protection.services import InitialDecision
 from tests.factories import CPPlanFactory, EpisodeFactory, PersonFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,39 +54,29 @@ def test_episode_closure_before_referral_is_rejected():
         EpisodeFactory(referral_date=D(2023, 5, 1), closure_date=D(2023, 4, 1))
 
 
-def test_service_refuses_a_second_open_plan_with_the_rule_number(manager):
-    child = PersonFactory()
-    episode = EpisodeFactory(child=child, referral_date=D(2023, 1, 1))
-    services.cp_plan_start(
-        actor=manager,
-        child=child,
-        episode=episode,
-        start_date=D(2023, 2, 1),
-        initial_category="NEG",
+def _icpc(actor, child, day, category="NEG"):
+    return services.initial_conference_record(
+        actor=actor,
+        held_on=day,
+        decisions=[InitialDecision(child=child, plan=True, category=category)],
     )
+
+
+def test_service_refuses_a_second_open_plan_with_the_rule_number(social_worker):
+    child = PersonFactory()
+    EpisodeFactory(child=child, referral_date=D(2023, 1, 2))
+    _icpc(social_worker, child, D(2023, 2, 1))
     with pytest.raises(ValidationError, match="8935"):
-        services.cp_plan_start(
-            actor=manager,
-            child=child,
-            episode=episode,
-            start_date=D(2023, 6, 1),
-            initial_category="NEG",
-        )
+        _icpc(social_worker, child, D(2023, 6, 1))
     assert CPPlan.objects.filter(child=child).count() == 1
 
 
-def test_service_refuses_an_overlapping_closed_history(manager):
+def test_service_refuses_an_overlapping_closed_history(social_worker):
     child = PersonFactory()
-    episode = EpisodeFactory(child=child, referral_date=D(2022, 1, 1))
+    episode = EpisodeFactory(child=child, referral_date=D(2022, 1, 3))
     CPPlanFactory(episode=episode, start_date=D(2022, 2, 1), end_date=D(2022, 12, 1))
     with pytest.raises(ValidationError, match="8940"):
-        services.cp_plan_start(
-            actor=manager,
-            child=child,
-            episode=episode,
-            start_date=D(2022, 6, 1),
-            initial_category="PHY",
-        )
+        _icpc(social_worker, child, D(2022, 6, 1), category="PHY")
 
 
 def test_rule_checks_in_python_match_the_database_rules():
@@ -98,11 +89,16 @@ def test_rule_checks_in_python_match_the_database_rules():
     assert [b.rule for b in factor_breaches(["3A", "3A"])] == ["8898"]
 
 
-def test_step_down_ends_the_plan_and_starts_a_cin_plan(manager):
+def test_step_down_ends_the_plan_and_starts_a_cin_plan(social_worker):
     plan = CPPlanFactory(start_date=D(2023, 1, 10))
-    step_down = services.cp_plan_step_down(
-        actor=manager, plan=plan, decided_on=D(2023, 9, 1), end_date=D(2023, 9, 1)
+    services.review_conference_record(
+        actor=social_worker,
+        held_on=D(2023, 9, 1),
+        plans=[plan],
+        decision="step_down",
+        planned_cin_start=D(2023, 9, 1),
     )
+    step_down = plan.step_down
     plan.refresh_from_db()
     assert plan.end_date == D(2023, 9, 1)
     assert plan.end_reason == CPPlan.EndReason.STEP_DOWN_CIN

@@ -209,15 +209,15 @@ def test_a_manager_corrects_a_held_back_plan_and_applies_it(client, manager):
     url = reverse("census:held_back_detail", args=[item.pk])
     page = client.get(url).content.decode()
     assert "CP plan end date" in page
-    assert 'name="correct-end_0"' in page
+    assert 'name="correct-end_day"' in page
     assert AuditEvent.objects.filter(action="read", target_id=str(item.pk)).exists()
     still_wrong = {
-        "correct-start_0": "17",
-        "correct-start_1": "6",
-        "correct-start_2": "2024",
-        "correct-end_0": "1",
-        "correct-end_1": "6",
-        "correct-end_2": "2024",
+        "correct-start_day": "17",
+        "correct-start_month": "6",
+        "correct-start_year": "2024",
+        "correct-end_day": "1",
+        "correct-end_month": "6",
+        "correct-end_year": "2024",
         "correct-initial_category": "EMO",
         "correct-latest_category": "EMO",
         "correct-number_of_previous_cpp": "0",
@@ -227,7 +227,7 @@ def test_a_manager_corrects_a_held_back_plan_and_applies_it(client, manager):
     assert "There is a problem" in response.content.decode()
     assert "8925" in response.content.decode()
     assert not CPPlan.objects.filter(child__la_child_id="X8925").exists()
-    corrected = {**still_wrong, "correct-end_0": "16", "correct-end_1": "12"}
+    corrected = {**still_wrong, "correct-end_day": "16", "correct-end_month": "12"}
     response = client.post(url, corrected)
     assert response.status_code == 302
     plan = CPPlan.objects.get(child__la_child_id="X8925")

@@ -16,6 +16,7 @@ from cases.demo import DemoHistory
 from cases.models import Agency, Family, User
 from cases.roles import Role
 from sharing.models import LawfulBasis, SharingAgreement
+from sharing.services import api_client_create
 
 DEMO_PASSWORD = "safeguard-demo-2026"  # noqa: S105 - printed for the demo; never in production.
 
@@ -138,6 +139,13 @@ class Command(BaseCommand):
                 user.is_staff = True
                 user.is_superuser = True
                 user.save(update_fields=["is_staff", "is_superuser"])
+        # The council's case system, which may post to the feed API (ADR 0083); no token is
+        # issued: the administrator issues one on the API tokens page when a system connects.
+        api_client_create(
+            actor=User.objects.get(username="admin"),
+            agency=agencies["council"],
+            name="Demo case system",
+        )
         return agencies, teams
 
     def _print_logins(self) -> None:
