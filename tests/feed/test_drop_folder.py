@@ -52,7 +52,7 @@ def test_a_dropped_file_is_imported_once(drop):
         True
     ]
     # The worker runs the import the census upload queued (here called directly).
-    assert census_import_process(job.pk) == CensusImport.Status.DONE
+    assert census_import_process(job.pk) == CensusImport.Status.FINISHED
     children = Person.objects.filter(kind="child").count()
     plans = CPPlan.objects.count()
     assert children > 0
