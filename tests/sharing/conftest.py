@@ -1,11 +1,4 @@
-"""The API tests' sharing fixtures (a shared household, `share`, tokens), reused here."""
+"""The sharing tests use the shared fixtures of `tests/conftest.py` (a shared household, `share`,
+tokens) and the API's police client."""
 
-from tests.api.conftest import (  # noqa: F401
-    agency_token,
-    as_token,
-    health,
-    household,
-    police_api,
-    share,
-    staff_token,
-)
+from tests.api.conftest import police_api  # noqa: F401
