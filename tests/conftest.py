@@ -174,6 +174,14 @@ def as_token():
     return bearer
 
 
+@pytest.fixture
+def police_api(household, police, share, agency_token, as_token):
+    """(client, token) of a police records system, the household shared for plans and incidents."""
+    share(police, ["plans", "incidents"], family=household["family"])
+    raw, token = agency_token(police)
+    return as_token(raw), token
+
+
 # --- Real browser (Playwright driving Debian's Chromium) -------------------------------------
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

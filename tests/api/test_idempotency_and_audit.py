@@ -183,7 +183,7 @@ def test_concurrent_retries_with_one_key_create_one_incident(police, make_user, 
 
     from cases.models import Person
     from sharing.services import sharing_agreement_create
-    from tests.api.conftest import bearer
+    from tests.conftest import bearer
 
     family = FamilyFactory(reference="RACE")
     mother = PersonFactory(kind=Person.Kind.ADULT, la_child_id=None)
