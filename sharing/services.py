@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.services import audit_record
+from cases import access
 from cases.models import (
     Agency,
     Family,
@@ -34,7 +35,6 @@ from cases.services import (
     staff_user_create,
 )
 
-from . import scopes as scope_registry
 from .models import (
     ApiClient,
     ApiToken,
@@ -137,7 +137,7 @@ def sharing_agreement_create(
         errors["agency"] = "Share with a partner agency, not the council."
     if not codes:
         errors["scopes"] = "Select what the agreement covers."
-    elif unknown := set(codes) - scope_registry.codes():
+    elif unknown := set(codes) - access.shareable_codes():
         errors["scopes"] = f"Unknown scope: {', '.join(sorted(unknown))}."
     if not purpose.strip():
         errors["purpose"] = "Enter the purpose of the share."

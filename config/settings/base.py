@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "reporting",
     "census",
     "sharing",
+    "partners",
 ]
 
 MIDDLEWARE = [

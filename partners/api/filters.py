@@ -1,16 +1,31 @@
 """Query filters for the case API. Only fields every scope may see are filterable, so a filter
-cannot be used to probe what a scope withholds (a confidential postcode, say)."""
+cannot be used to probe what a scope withholds (a confidential postcode, say). A filter that
+names another record (`?family=`) names one the caller may see, or matches nothing: otherwise it
+would tell a partner which people or plans belong to a family not shared with them."""
+
+from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
 
-from config.api import StrictFilterSet
+from cases.models import CPPlan, DAIncident, Family, Person
+from config.api import IdFilter, StrictFilterSet
 
-from ..models import CPPlan, DAIncident, Family, Person
+
+class VisibleFamilyFilterSet(StrictFilterSet):
+    """`family` filters through `family_lookup` to a family the caller may see (ADR 0040)."""
+
+    family_lookup = ""
+
+    def filter_family(self, queryset: QuerySet[Any], name: str, value: int) -> QuerySet[Any]:
+        user = getattr(self.request, "user", None)
+        if not Family.objects.visible_to(user).filter(pk=value).exists():
+            return queryset.none()
+        return queryset.filter(**{self.family_lookup: value})
 
 
 class FamilyFilter(StrictFilterSet):
-    reference = django_filters.CharFilter(field_name="reference")
+    reference = django_filters.CharFilter(field_name="reference", max_length=40)
     updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
@@ -18,9 +33,11 @@ class FamilyFilter(StrictFilterSet):
         fields = ["reference", "updated_after"]
 
 
-class PersonFilter(StrictFilterSet):
-    family = django_filters.NumberFilter(field_name="memberships__family_id")
-    la_child_id = django_filters.CharFilter(field_name="la_child_id")
+class PersonFilter(VisibleFamilyFilterSet):
+    family_lookup = "memberships__family_id"
+
+    family = IdFilter(method="filter_family")
+    la_child_id = django_filters.CharFilter(field_name="la_child_id", max_length=20)
     kind = django_filters.ChoiceFilter(choices=Person.Kind.choices)
 
     class Meta:
@@ -28,9 +45,11 @@ class PersonFilter(StrictFilterSet):
         fields = ["family", "la_child_id", "kind"]
 
 
-class PlanFilter(StrictFilterSet):
-    child = django_filters.NumberFilter(field_name="child_id")
-    family = django_filters.NumberFilter(field_name="child__memberships__family_id")
+class PlanFilter(VisibleFamilyFilterSet):
+    family_lookup = "child__memberships__family_id"
+
+    child = IdFilter(field_name="child_id")
+    family = IdFilter(method="filter_family")
     # "true"/"false" only (a BooleanFilter would also take "2", "3", "on"...).
     open = django_filters.ChoiceFilter(
         choices=[("true", "Open plans"), ("false", "Ended plans")], method="filter_open"
@@ -47,7 +66,8 @@ class PlanFilter(StrictFilterSet):
 
 
 class IncidentFilter(StrictFilterSet):
-    family = django_filters.NumberFilter(field_name="family_id")
+    # The incident's own column: an incident is visible only with its family, so no oracle.
+    family = IdFilter(field_name="family_id")
     occurred_after = django_filters.DateFilter(field_name="occurred_on", lookup_expr="gte")
     occurred_before = django_filters.DateFilter(field_name="occurred_on", lookup_expr="lte")
 
