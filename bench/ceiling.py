@@ -2,9 +2,10 @@
 `/api/v1/families/` (the same JSON objects, key for key; a test compares them) with no DRF,
 no pagination cursor, no throttle, no filters and no audit write.
 
-They do the same data work as the API: the token lookup, `visible_to`, and the page's scopes,
-members, plans and incidents (the access policy's answer and `family_page_extras`, which the API's viewset calls too). What the
-API costs on top of this is the price of its framework and of the audit log (ADR 0039).
+They do the same data work as the API: the token lookup, `visible_to`, and what the access
+policy allows of the page's families, their members, plans and incidents (`family_page_extras`,
+which the API's viewset calls too). What the API costs on top of this is the price of its
+framework and of the audit log (ADR 0039).
 """
 
 import datetime as dt

@@ -18,6 +18,7 @@ urlpatterns = [
     path("cohort/", include("cohort.urls")),
     path("census/", include("census.urls")),
     path("sharing/", include("sharing.urls")),
+    path("staff/", include("staff.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

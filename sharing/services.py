@@ -415,6 +415,25 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     return token
 
 
+@transaction.atomic
+def api_tokens_revoke_for_user(*, actor: User, user: User, reason: str) -> list[int]:
+    """Revoke every usable token that acts as `user` (their personal tokens, or an API client's
+    tokens when `user` is its account), in one statement, with one audit event naming them.
+    For account changes (`staff.services`: deactivation, a new role or agency); the caller has
+    checked that `actor` administers `user`. Returns the revoked token ids."""
+    tokens = ApiToken.objects.usable().select_for_update().filter(user=user)
+    ids = sorted(tokens.values_list("pk", flat=True))
+    if ids:
+        ApiToken.objects.filter(pk__in=ids).update(revoked_at=timezone.now(), revoked_by=actor)
+        audit_record(
+            actor=actor,
+            action="api_token.revoke_all",
+            target=user,
+            details={"tokens": ids, "reason": reason},
+        )
+    return ids
+
+
 def api_token_authenticate(raw: str) -> ApiToken | None:
     """The usable token with this secret, its user loaded, or None. Marks it used (at most once a
     minute, so a busy client does not write on every request)."""

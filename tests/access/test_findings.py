@@ -138,6 +138,7 @@ def test_administrator_cannot_change_their_own_role_and_role_changes_are_audited
     make_user, council
 ):
     from django.core.exceptions import PermissionDenied
+
     from staff.services import staff_user_update
 
     admin = make_user(Role.ADMINISTRATOR)

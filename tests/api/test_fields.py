@@ -3,10 +3,10 @@
 import pytest
 from django.utils import timezone
 
+from cases import access
 from cases.models import Family
 from cases.roles import Role
 from cases.services import da_incident_record
-from cases import access
 
 pytestmark = pytest.mark.django_db
 
