@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "sharing",
     "partners",
     "staff",
+    "demo",
 ]
 
 MIDDLEWARE = [
