@@ -190,7 +190,8 @@ def test_deactivation_ends_sessions_and_revokes_tokens(council_admin, make_user,
     assert response.status_code == 302
     assert response["Location"].startswith("/sign-in/")
     token.refresh_from_db()
-    assert token.revoked_at is not None and token.revoked_by == council_admin
+    assert token.revoked_at is not None
+    assert token.revoked_by == council_admin
     api = Client(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert api.get("/api/v1/me/").status_code == 401
     event = AuditEvent.objects.get(action="user.deactivate")
@@ -210,7 +211,7 @@ def test_deactivation_ends_sessions_and_revokes_tokens(council_admin, make_user,
 
 
 def test_deactivating_an_api_clients_account_revokes_its_tokens(police_admin, agency_token, police):
-    raw, token = agency_token(police)
+    _raw, token = agency_token(police)
     staff_user_deactivate(actor=police_admin, user=token.user, reason="System retired")
     assert not ApiToken.objects.usable().filter(pk=token.pk).exists()
     with pytest.raises(ValidationError):
