@@ -2,6 +2,7 @@
 family each record belongs to; what a record's representation may carry is the access policy's
 (`cases.access`) answer."""
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -28,6 +29,10 @@ def api_audit_details(request: Request) -> dict[str, Any]:
     }
 
 
+CURSOR_PATTERN = re.compile(r"[A-Za-z0-9_\-]{1,200}={0,2}")
+POSITION_PATTERN = re.compile(r"[0-9]{1,19}")
+
+
 class IdCursorPagination(pagination.CursorPagination):
     """Cursor pagination in id order: stable under inserts, one indexed range scan per page.
 
@@ -49,10 +54,21 @@ class IdCursorPagination(pagination.CursorPagination):
         return int(raw)
 
     def decode_cursor(self, request: Request) -> Any:
+        """Only a cursor this API wrote is accepted: URL-safe base64 of at most 200 characters
+        whose position is an id. Anything else (`p=` with no id, stray characters base64 would
+        skip) is a 400 naming the parameter, never a query with a bad value (a 500)."""
+        invalid = exceptions.ValidationError({"cursor": ["Invalid cursor."]})
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None and not CURSOR_PATTERN.fullmatch(encoded):
+            raise invalid
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound as error:
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from error
+            raise invalid from error
+        position = getattr(cursor, "position", None)
+        if position is not None and not POSITION_PATTERN.fullmatch(position):
+            raise invalid
+        return cursor
 
 
 #: The largest id PostgreSQL's bigint holds: a larger one is a 400, not a database error.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -25,6 +26,7 @@ from rest_framework.response import Response
 from .models import IdempotencyKey
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]+")
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     name=IDEMPOTENCY_HEADER,
     type=str,
@@ -101,6 +103,11 @@ class IdempotentCreateMixin:
         if len(key) > 200:
             raise exceptions.ValidationError(
                 {IDEMPOTENCY_HEADER: ["An idempotency key is at most 200 characters."]}
+            )
+        if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+            # A NUL or control character would fail in the database (a 500), not here.
+            raise exceptions.ValidationError(
+                {IDEMPOTENCY_HEADER: ["Use visible ASCII characters only (a UUID, say)."]}
             )
         digest = _request_digest(request)
         user: Any = request.user
