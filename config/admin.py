@@ -23,6 +23,13 @@ class ReadOnlyAuditedAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Whoever the site lets in (an active administrator) may view: no per-model grants.
+        return self.admin_site.has_permission(request)
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return self.admin_site.has_permission(request)
+
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 

@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
 from audit.services import audit_read
+from cases.models import Agency
 from cases.selectors import families_of_people
 from config.forms import form_add_service_errors
 
@@ -110,10 +111,17 @@ def agreement_end_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _administered_agency(request: HttpRequest) -> Any:
+    """The partner agency whose systems the user administers (403 for anyone else, including the
+    council's administrator: API clients belong to partner agencies)."""
     user: Any = request.user
-    if user.agency is None or not services.can_manage_tokens(user, user.agency):
+    agency = getattr(user, "agency", None)
+    if (
+        agency is None
+        or agency.kind == Agency.Kind.COUNCIL
+        or not services.can_manage_tokens(user, agency)
+    ):
         raise PermissionDenied
-    return user.agency
+    return agency
 
 
 @login_required
