@@ -72,6 +72,12 @@ def roles_given_by(actor: Any) -> list[str]:
     return []
 
 
+def opens_admin_site(*, role: str, agency: Agency) -> bool:
+    """The read-only admin (configuration, audit log) is the council administrator's (ADR 0045):
+    Django's `is_staff` follows the role, never set by hand."""
+    return role == Role.ADMINISTRATOR and agency.kind == Agency.Kind.COUNCIL
+
+
 def _check_role(actor: User, role: str) -> None:
     if role not in roles_given_by(actor):
         raise ValidationError({"role": "You cannot give this role."})
@@ -108,7 +114,7 @@ def staff_member_create(
         raise PermissionDenied("You cannot create accounts in this agency.")
     _check_role(actor, role)
     _validated_password(password)
-    return staff_user_create(
+    user = staff_user_create(
         actor=actor,
         username=username.strip(),
         password=password or None,
@@ -120,6 +126,10 @@ def staff_member_create(
         teams=list(teams),
         job_title=job_title.strip(),
     )
+    if opens_admin_site(role=role, agency=agency):
+        user.is_staff = True
+        user.save(update_fields=["is_staff"])
+    return user
 
 
 def _is_api_client_account(user: User) -> bool:
@@ -193,6 +203,11 @@ def staff_user_update(
             setattr(user, name, value.strip())
     user.role = new_role
     user.agency = new_agency
+    if role_changes or agency_changes:
+        # Django's flags follow the role: no one keeps the admin site or superuser powers from
+        # a role they no longer hold.
+        user.is_staff = opens_admin_site(role=new_role, agency=new_agency)
+        user.is_superuser = user.is_superuser and user.is_staff
     user.full_clean(exclude=["password"])
     user.save()
     _set_groups(user, role=new_role, agency=new_agency, teams=new_teams)

@@ -231,3 +231,18 @@ def test_a_failed_change_leaves_nothing_half_written(council_admin, make_user, t
     assert groups_of(worker) == before
     assert not AuditEvent.objects.filter(action__startswith="user.").exists()
     assert Group.objects.filter(name=role_group_name(Role.SOCIAL_WORKER)).exists()
+
+
+def test_the_admin_site_follows_the_council_administrator_role(council_admin, council, make_user):
+    created = staff_member_create(
+        actor=council_admin, username="second.admin", role=Role.ADMINISTRATOR, agency=council
+    )
+    assert created.is_staff
+    manager = make_user(Role.MANAGER, is_staff=True, is_superuser=True)
+    staff_user_update(actor=council_admin, user=manager, role=Role.IRO)
+    manager.refresh_from_db()
+    assert not manager.is_staff
+    assert not manager.is_superuser
+    staff_user_update(actor=council_admin, user=created, role=Role.MANAGER)
+    created.refresh_from_db()
+    assert not created.is_staff
