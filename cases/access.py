@@ -140,6 +140,15 @@ SESSIONS_SUMMARY = register(
 REFERRALS = register(
     Section("referrals", "Referrals", "Referrals to specialist services (IDVA, CIDVA and others).")
 )
+STAFF = register(
+    Section(
+        "staff",
+        "Council staff working with the family",
+        "The names of the transition worker and other council staff on the case.",
+        # The API never names council staff to partners, so pages do not either.
+        shareable=False,
+    )
+)
 CONFIDENTIAL_ADDRESS = register(
     Section(
         "confidential_address",

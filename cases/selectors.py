@@ -55,7 +55,7 @@ class FamilyRow:
     children_count: int
     #: None when the user does not hold the plans section (the page says "Not shared").
     has_open_plan: bool | None
-    #: None when the user does not hold the cohort section.
+    #: None when the user does not hold the staff section (partners never do).
     transition_worker: str | None
     access: Access
 
@@ -79,7 +79,7 @@ def family_rows(*, user: Any, families: Iterable[Family]) -> list[FamilyRow]:
                 ),
                 transition_worker=(
                     str(family.transition_worker or "Not allocated")
-                    if seen.sees(access.COHORT.code)
+                    if seen.sees(access.STAFF.code)
                     else None
                 ),
                 access=seen,
@@ -129,7 +129,7 @@ class FamilyRecord:
     postcode: str
     address_confidential: bool
     address_withheld: bool
-    #: None when the user does not hold the cohort section.
+    #: None when the user does not hold the staff section (partners never do).
     transition_worker: str | None
     members: list[MemberRow]
     incidents: list[IncidentRow]
@@ -198,7 +198,7 @@ def family_detail(*, user: Any, pk: int) -> FamilyRecord:
         address_withheld=withheld,
         transition_worker=(
             str(family.transition_worker or "Not allocated")
-            if seen.sees(access.COHORT.code)
+            if seen.sees(access.STAFF.code)
             else None
         ),
         members=[

@@ -95,6 +95,7 @@ def family_list_view(request: HttpRequest) -> HttpResponse:
         "search": search,
         "sort": sort,
         "query_prefix": urlencode({"q": search, "sort": sort}) + "&",
+        "names_staff": access.STAFF.code in access.role_sections(request.user),
     }
     return render(request, "cases/family_list.html", context)
 

@@ -58,6 +58,7 @@ PLAN_START = dt.date(2022, 11, 14)
 INCIDENT_SUMMARY = "Officers attended; shouting heard from the hallway."
 OTHER_REFERENCE = "UNSHARED-9"
 OTHER_CHILD_ID = "Z9988776"
+STAFF_NAME = "Persephone"  # the household's transition worker: never named to partners
 
 
 def walk(resolver=None, prefix="", namespace=""):
@@ -81,6 +82,7 @@ def world(council, police, health, team, manager, make_user, share, agency_token
         address=REFUGE_ADDRESS,
         postcode=REFUGE_POSTCODE,
         address_confidential=True,
+        transition_worker=make_user(Role.TRANSITION_WORKER, first_name=STAFF_NAME),
     )
     child = PersonFactory(first_name="Zebedee", last_name="Quintrell")
     mother = PersonFactory(
@@ -350,9 +352,9 @@ def withheld(role, ids):
     incidents = {INCIDENT_SUMMARY, "PR-55501"}
     case_content = {"SHARED-1", "Zebedee", "Quintrell", "Marigold", "Safeguarding: DA"}
     if role == "police":
-        return address | other_family
+        return address | other_family | {STAFF_NAME}
     if role == "health":
-        return address | other_family | plans | incidents
+        return address | other_family | plans | incidents | {STAFF_NAME}
     if role in ADMINS:
         return address | other_family | plans | incidents | case_content
     return set()
