@@ -2,6 +2,7 @@
 family each record belongs to; what a record's representation may carry is the access policy's
 (`cases.access`) answer."""
 
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -85,6 +86,25 @@ class IdFilter(django_filters.NumberFilter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+class _UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC here: PostgreSQL refuses offsets beyond 15:59
+    (a valid Python offset such as +17:19 would reach the query and fail, a 500), and a time at
+    the very edge of year 9999 has no UTC equivalent."""
+
+    def to_python(self, value: Any) -> Any:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(dt.UTC)
+        except (OverflowError, ValueError) as error:
+            raise forms.ValidationError("Enter a date and time that exists.") from error
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UtcIsoDateTimeField
 
 
 class StrictFilterSet(django_filters.FilterSet):

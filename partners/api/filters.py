@@ -9,7 +9,7 @@ import django_filters
 from django.db.models import QuerySet
 
 from cases.models import CPPlan, DAIncident, Family, Person
-from config.api import IdFilter, StrictFilterSet
+from config.api import IdFilter, IsoDateTimeFilter, StrictFilterSet
 
 
 class VisibleFamilyFilterSet(StrictFilterSet):
@@ -26,7 +26,7 @@ class VisibleFamilyFilterSet(StrictFilterSet):
 
 class FamilyFilter(StrictFilterSet):
     reference = django_filters.CharFilter(field_name="reference", max_length=40)
-    updated_after = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
+    updated_after = IsoDateTimeFilter(field_name="updated_at", lookup_expr="gte")
 
     class Meta:
         model = Family

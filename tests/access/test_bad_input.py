@@ -101,6 +101,18 @@ def test_ids_past_what_the_database_holds(callers):
     assert police.get("/api/v1/families/-1/").status_code == 404
 
 
+@pytest.mark.parametrize(
+    "moment",
+    ["9234-11-08T21:09:35+17:19", "9999-12-31T23:59:59-05:00", "2024-01-01T00:00:00+23:59"],
+)
+def test_a_date_time_postgresql_cannot_hold_is_a_400_or_converted(callers, moment):
+    """Found by Schemathesis: an offset beyond PostgreSQL's 15:59 used to reach the query (500)."""
+    response = callers["police"].get("/api/v1/families/", {"updated_after": moment})
+    assert response.status_code in (200, 400)
+    if response.status_code == 400:
+        assert "updated_after" in response.json()
+
+
 def test_an_idempotency_key_with_control_characters_is_a_400(police_api, household):
     client, _ = police_api
     body = {
