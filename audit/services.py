@@ -1,7 +1,7 @@
 """The one place that writes the audit log: services call `audit_record`, views `audit_read`."""
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -66,8 +66,13 @@ def audit_read(
     targets: Iterable[models.Model],
     action: str = "read",
     details: Mapping[str, Any] | None = None,
+    families: Mapping[Any, Sequence[int]] | None = None,
 ) -> int:
     """Record that `actor` saw these records (a page, an API response). One row per record.
+
+    A record that carries no `family_id` of its own (a person, a plan) is put in its families'
+    trails by `families` (`{pk: [family ids]}`): one row per record and family, so a family's
+    history shows every read of its members and their plans (ADR 0043).
 
     Every list page and API response calls this, so it writes one multi-row INSERT with
     parameters instead of building model instances (ADR 0003): a 50-row page costs one statement.
@@ -86,12 +91,22 @@ def audit_read(
         json.dumps(dict(details or {}), cls=DjangoJSONEncoder),
     )
     columns = [
-        (fields["target_type"], fields["target_id"], fields["family_id"])
-        for fields in map(_target_fields, targets)
+        (fields["target_type"], fields["target_id"], family_id)
+        for target in targets
+        for fields in [_target_fields(target)]
+        for family_id in _families_of(target, fields["family_id"], families)
     ]
     if columns:
         _insert_read_rows(common, columns)
     return len(columns)
+
+
+def _families_of(
+    target: models.Model, own: int | None, families: Mapping[Any, Sequence[int]] | None
+) -> Sequence[int | None]:
+    if own is not None or families is None:
+        return [own]
+    return list(families.get(target.pk, ())) or [None]
 
 
 _READ_COLUMNS = (

@@ -2,9 +2,10 @@
 `/api/v1/families/` (the same JSON objects, key for key; a test compares them) with no DRF,
 no pagination cursor, no throttle, no filters and no audit write.
 
-They do the same data work as the API: the token lookup, `visible_to`, and the page's scopes,
-members, plans and incidents (`family_page_extras`, which the API's viewset calls too). What the
-API costs on top of this is the price of its framework and of the audit log (ADR 0039).
+They do the same data work as the API: the token lookup, `visible_to`, and what the access
+policy allows of the page's families, their members, plans and incidents (`family_page_extras`,
+which the API's viewset calls too). What the API costs on top of this is the price of its
+framework and of the audit log (ADR 0039).
 """
 
 import datetime as dt
@@ -13,10 +14,8 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 
-from cases.api.serializers import FamilySerializer
-from cases.api.views import family_page_extras
 from cases.models import Family
-from sharing import scopes
+from partners.api.views import family_page_extras
 from sharing.services import api_token_authenticate
 
 PAGE_SIZE = 50
@@ -47,10 +46,8 @@ def _rows(user: Any, **filters: Any) -> list[dict[str, Any]]:
     extras = family_page_extras(user=user, family_ids=[family[0] for family in families])
     rows = []
     for pk, reference, updated_at, address, postcode, confidential in families:
-        codes = extras.scopes[pk]
-        allowed = (
-            FamilySerializer.always_fields | scopes.family_fields(codes)
-        ) - scopes.withheld_family_fields(address_confidential=confidential, scope_codes=codes)
+        access = extras.access[pk]
+        allowed = access.family_keys(address_confidential=confidential)
         row = {
             "id": pk,
             "reference": reference,
@@ -59,7 +56,7 @@ def _rows(user: Any, **filters: Any) -> list[dict[str, Any]]:
             "postcode": postcode,
             "address_confidential": confidential,
             "members": extras.members.get(pk, []),
-            "shared_scopes": sorted(codes),
+            "shared_scopes": access.shared_scopes,
             "cp_plans": extras.cp_plans.get(pk, []),
             "incidents": extras.incidents.get(pk, []),
         }

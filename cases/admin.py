@@ -1,3 +1,6 @@
+"""Configuration in the read-only admin (config/admin.py): staff accounts, agencies and teams.
+Accounts change only in the product's staff pages, through audited services (staff/)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 

@@ -1,5 +1,7 @@
 """Chainable QuerySets. `visible_to(user)` is the one answer to "may this user see this record";
-every list, detail page and API endpoint starts from it (DOMAIN.md "Roles", ADR 0004)."""
+every list, detail page and API endpoint starts from it (DOMAIN.md "Roles", ADR 0004). Records
+that belong to a section of the family (plans, incidents) are visible only where the user holds
+that section too (`cases.access`, ADR 0040)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.db import models
 from django.db.models import Exists, OuterRef, Q, Subquery
 
+from . import access
 from .roles import Role
 
 if TYPE_CHECKING:
@@ -15,12 +18,7 @@ if TYPE_CHECKING:
 
 
 def _can_see_cases(user: Any) -> bool:
-    return bool(
-        user
-        and user.is_authenticated
-        and user.is_active
-        and user.role not in {Role.ADMINISTRATOR, Role.SYSTEM}
-    )
+    return access.can_see_cases(user)
 
 
 def _group_ids(user: Any) -> list[int]:
@@ -42,7 +40,8 @@ def _group_grant(
 
     For a partner agency user, a grant that came from sharing agreements counts only while one of
     them is in force today: expiry is enforced at read time, before the nightly task removes the
-    grant (ADR 0031). A grant made without any agreement (a team caseload) is not dated.
+    grant (ADR 0031). A grant made without any agreement (a team caseload) is not dated. The
+    agreements are the sharing app's; it supplies the condition (`access.ShareProvider`).
     """
     from django.contrib.auth.models import Permission
 
@@ -57,17 +56,11 @@ def _group_grant(
         group_id__in=_group_ids(user),
         permission=Subquery(permission),
     )
-    if user.role == Role.PARTNER and user.agency_id is not None:
-        from sharing.models import SharingAgreement
-
+    if access.is_partner(user):
         # Checked inside the grant's EXISTS, so only granted rows are probed (by index), never
         # every agreement the agency holds.
-        agreements = SharingAgreement.objects.filter(
-            agency_id=user.agency_id, **{subject: OuterRef("content_object")}
-        )
-        grants = grants.filter(Q(Exists(agreements.in_force())) | ~Q(Exists(agreements)))
-    condition = Q(Exists(grants))
-    return condition
+        grants = grants.filter(access.share_provider().grant_in_force(user=user, subject=subject))
+    return Q(Exists(grants))
 
 
 def _family_condition(user: Any, ref: str = "pk", prefix: str = "") -> Q:
@@ -128,14 +121,20 @@ class PersonQuerySet(models.QuerySet):
 
 class CPPlanQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> CPPlanQuerySet:
-        """CP plans of children `user` may see."""
+        """CP plans of children `user` may see, where they hold the `plans` section (a partner:
+        an agreement covering plans on the child or one of the child's families)."""
         from .models import Person
 
         if not _can_see_cases(user):
             return self.none()
+        in_section = access.section_condition(
+            user, access.PLANS.code, family_ref=None, person_ref="child"
+        )
         if user.role == Role.MANAGER:
-            return self.all()
-        return self.filter(Exists(Person.objects.visible_to(user).filter(pk=OuterRef("child_id"))))
+            return self.filter(in_section)
+        return self.filter(
+            Exists(Person.objects.visible_to(user).filter(pk=OuterRef("child_id"))), in_section
+        )
 
     def open_on(self, day: Any) -> CPPlanQuerySet:
         """Plans open on `day`: started on or before it and not ended before it."""
@@ -146,10 +145,11 @@ class CPPlanQuerySet(models.QuerySet):
 
 class DAIncidentQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> DAIncidentQuerySet:
-        """Incidents recorded on families `user` may see (the API narrows partners further to
-        families shared with the `incidents` scope)."""
+        """Incidents recorded on families `user` may see, where they hold the `incidents`
+        section (a partner: an agreement covering incidents on the family)."""
         if not _can_see_cases(user):
             return self.none()
+        in_section = access.section_condition(user, access.INCIDENTS.code)
         if user.role == Role.MANAGER:
-            return self.all()
-        return self.filter(_family_condition(user, ref="family_id", prefix="family__"))
+            return self.filter(in_section)
+        return self.filter(_family_condition(user, ref="family_id", prefix="family__"), in_section)

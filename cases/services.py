@@ -42,6 +42,26 @@ def team_create(*, actor: User | None, agency: Agency, name: str) -> Team:
     return team
 
 
+def staff_role_agency_errors(*, role: str, agency: Agency) -> dict[str, str]:
+    """The rule every account obeys, on creation and on every change: a partner agency user
+    belongs to a partner agency; council roles to the council; an administrator to either (the
+    council's, or a partner agency's own)."""
+    if role not in Role.values:
+        return {"role": "Select a role."}
+    if role == Role.PARTNER and agency.kind == Agency.Kind.COUNCIL:
+        return {"agency": "A partner agency user must belong to a partner agency."}
+    if role not in (Role.PARTNER, Role.ADMINISTRATOR) and agency.kind != Agency.Kind.COUNCIL:
+        return {"agency": "Council roles belong to the council."}
+    return {}
+
+
+def staff_team_errors(*, agency: Agency, teams: Iterable[Team]) -> dict[str, str]:
+    """Teams are the agency's own: a caseload is never granted across agencies."""
+    if any(team.agency_id != agency.pk for team in teams):
+        return {"teams": "Choose teams of the user's own agency."}
+    return {}
+
+
 @transaction.atomic
 def staff_user_create(
     *,
@@ -58,12 +78,15 @@ def staff_user_create(
 ) -> User:
     """Create a member of staff in their role, agency and teams (group memberships follow).
 
-    A partner agency user must belong to a non-council agency; council roles to the council.
+    A partner agency user must belong to a non-council agency; council roles to the council
+    (`staff_role_agency_errors`); teams are the agency's. Who may create whom is the caller's
+    check (`staff.services` for people, `sharing.services.api_client_create` for systems).
     """
-    if role == Role.PARTNER and agency.kind == Agency.Kind.COUNCIL:
-        raise ValidationError({"agency": "A partner agency user must belong to a partner agency."})
-    if role != Role.PARTNER and role != Role.ADMINISTRATOR and agency.kind != Agency.Kind.COUNCIL:
-        raise ValidationError({"agency": "Council roles belong to the council."})
+    teams = list(teams)
+    errors = {**staff_role_agency_errors(role=role, agency=agency)}
+    errors.update(staff_team_errors(agency=agency, teams=teams))
+    if errors:
+        raise ValidationError(errors)
     user = User(
         username=username,
         role=role,
@@ -81,7 +104,16 @@ def staff_user_create(
     user.save()
     user.groups.add(Group.objects.get(name=role_group_name(role)), agency.group)
     user.groups.add(*(team.group for team in teams))
-    audit_record(actor=actor, action="user.create", target=user, details={"role": role})
+    audit_record(
+        actor=actor,
+        action="user.create",
+        target=user,
+        details={
+            "role": role,
+            "agency": agency.code,
+            "teams": sorted(team.name for team in teams),
+        },
+    )
     return user
 
 

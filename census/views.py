@@ -1,7 +1,9 @@
 """Census pages for managers: upload, progress (polled JSON), report, CSV download, and the
 data quality page (held-back elements to correct and re-apply, or dismiss).
 
-Anyone else gets 404: the pages do not exist for them (ADR 0014).
+A signed-in user in another role gets 403, as on every council-only page; an import that does
+not exist is 404 (ADR 0042). The report names children (LA child IDs), so reading it is an
+audited read.
 """
 
 import csv
@@ -11,9 +13,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -48,7 +50,7 @@ def manager_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRes
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not census_import_allowed(request.user):
-            raise Http404("No such page.")
+            raise PermissionDenied
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -74,6 +76,12 @@ def upload_view(request: HttpRequest) -> HttpResponse:
 def import_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     job = census_import_detail(user=request.user, pk=pk)
     page = Paginator(census_import_issues(job=job), PAGE_SIZE).get_page(request.GET.get("page"))
+    audit_read(
+        actor=request.user,
+        targets=[job],
+        action="census_import.view",
+        details={"page": page.number, "la_child_ids": _child_ids(page.object_list)},
+    )
     return render(
         request,
         "census/import_detail.html",
@@ -164,5 +172,16 @@ def import_report_csv_view(request: HttpRequest, pk: int) -> HttpResponse:
     job = census_import_detail(user=request.user, pk=pk)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="census-import-{job.pk}-report.csv"'
-    csv.writer(response).writerows(census_report_rows(job=job))
+    rows = census_report_rows(job=job)
+    audit_read(
+        actor=request.user,
+        targets=[job],
+        action="census_import.report",
+        details={"la_child_ids": sorted({row[1] for row in rows[1:] if row[1]})},
+    )
+    csv.writer(response).writerows(rows)
     return response
+
+
+def _child_ids(issues: Any) -> list[str]:
+    return sorted({issue.la_child_id for issue in issues if issue.la_child_id})

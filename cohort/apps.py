@@ -19,3 +19,17 @@ class CohortConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         connection_created.connect(_register_sqlite_functions, dispatch_uid="cohort-sqlite-fns")
+
+        # The family page shows the cohort flag to whoever holds the cohort section.
+        from cases.access import COHORT, FamilyPanel, register_family_panel
+
+        from .panels import cohort_family_panel
+
+        register_family_panel(
+            FamilyPanel(
+                section=COHORT.code,
+                template="cohort/includes/family_panel.html",
+                load=cohort_family_panel,
+                order=10,
+            )
+        )

@@ -8,6 +8,8 @@ from typing import Any
 
 from django.db import models
 
+from cases import access
+from cases.models import Family
 from cases.roles import Role
 
 #: Roles that review the cohort as a whole (DOMAIN.md "Roles": IROs review cohort flags,
@@ -15,8 +17,8 @@ from cases.roles import Role
 COHORT_REVIEW_ROLES = frozenset({Role.IRO, Role.MANAGER})
 #: Roles that use the cohort pages.
 COHORT_PAGE_ROLES = COHORT_REVIEW_ROLES | {Role.TRANSITION_WORKER, Role.SOCIAL_WORKER}
-#: Partner agency users reach flags only through the API, which narrows them further to families
-#: shared with their agency under the "cohort" sharing scope (`sharing.api.SharedScopeMixin`).
+#: Partner agency users reach flags only through the API, and only of families shared with their
+#: agency under the "cohort" scope (the access policy's `section_condition`, ADR 0040).
 COHORT_ROLES = COHORT_PAGE_ROLES | {Role.PARTNER}
 
 
@@ -28,15 +30,14 @@ def _role(user: Any) -> str | None:
 
 class CohortFlagQuerySet(models.QuerySet):
     def visible_to(self, user: Any) -> CohortFlagQuerySet:
-        """Flags of families `user` may see, for the roles that work with the cohort (a partner's
-        families are those shared with their agency; the API narrows them to the cohort scope)."""
-        from cases.models import Family
-
+        """Flags of families `user` may see, for the roles that work with the cohort, where they
+        hold the `cohort` section (a partner: an agreement covering the cohort on the family)."""
         if _role(user) not in COHORT_ROLES:
             return self.none()
+        in_section = access.section_condition(user, access.COHORT.code)
         if user.role == Role.MANAGER:
-            return self.all()
-        return self.filter(family__in=Family.objects.visible_to(user))
+            return self.filter(in_section)
+        return self.filter(family__in=Family.objects.visible_to(user)).filter(in_section)
 
     def current(self) -> CohortFlagQuerySet:
         return self.exclude(status__in=["declined", "closed"])

@@ -14,6 +14,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from audit.services import audit_read
+from cases import access
 from cases.roles import Role
 from config.forms import form_add_service_errors
 
@@ -92,8 +93,11 @@ def cohort_list_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def cohort_export_view(request: HttpRequest) -> HttpResponse:
-    """The filtered list as CSV, one row per child named on a flag."""
+    """The filtered list as CSV, one row per child named on a flag, with the why (plan dates):
+    the access policy must give the user both the cohort and the plans sections."""
     _require(request, COHORT_REVIEW_ROLES)
+    if not {access.COHORT.code, access.PLANS.code} <= access.role_sections(request.user):
+        raise PermissionDenied
     flags = (
         cohort_flag_list(user=request.user, filters=_filter_form(request).filters())
         .select_related(None)
@@ -156,6 +160,8 @@ def _flag_action(
     flag = cohort_flag_for_update(user=request.user, pk=pk)
     if not _flag_permissions(request.user, flag)[permission]:
         raise PermissionDenied
+    if request.method == "GET":
+        audit_read(actor=request.user, targets=[flag], action="cohort_flag.view")
     form = form_class(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -300,6 +306,8 @@ def dispute_answer_view(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         pk=pk,
     )
+    if request.method == "GET":
+        audit_read(actor=request.user, targets=[dispute.flag], action="cohort_flag.view")
     form = AnswerForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

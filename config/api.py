@@ -1,9 +1,15 @@
-"""Shared pieces of the `/api/v1/` API: every read through it is audit-logged here, once."""
+"""Shared pieces of the `/api/v1/` API: every read through it is audit-logged here, once, with the
+family each record belongs to; what a record's representation may carry is the access policy's
+(`cases.access`) answer."""
 
+import datetime as dt
+import re
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import django_filters
-from rest_framework import exceptions, pagination, viewsets
+from django import forms
+from rest_framework import exceptions, pagination, serializers, viewsets
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -22,6 +28,10 @@ def api_audit_details(request: Request) -> dict[str, Any]:
         "endpoint": request.path,
         "method": request.method,
     }
+
+
+CURSOR_PATTERN = re.compile(r"[A-Za-z0-9_\-]{1,200}={0,2}")
+POSITION_PATTERN = re.compile(r"[0-9]{1,19}")
 
 
 class IdCursorPagination(pagination.CursorPagination):
@@ -45,10 +55,56 @@ class IdCursorPagination(pagination.CursorPagination):
         return int(raw)
 
     def decode_cursor(self, request: Request) -> Any:
+        """Only a cursor this API wrote is accepted: URL-safe base64 of at most 200 characters
+        whose position is an id. Anything else (`p=` with no id, stray characters base64 would
+        skip) is a 400 naming the parameter, never a query with a bad value (a 500)."""
+        invalid = exceptions.ValidationError({"cursor": ["Invalid cursor."]})
+        encoded = request.query_params.get(self.cursor_query_param)
+        if encoded is not None and not CURSOR_PATTERN.fullmatch(encoded):
+            raise invalid
         try:
-            return super().decode_cursor(request)
+            cursor = super().decode_cursor(request)
         except exceptions.NotFound as error:
-            raise exceptions.ValidationError({"cursor": ["Invalid cursor."]}) from error
+            raise invalid from error
+        position = getattr(cursor, "position", None)
+        if position is not None and not POSITION_PATTERN.fullmatch(position):
+            raise invalid
+        return cursor
+
+
+#: The largest id PostgreSQL's bigint holds: a larger one is a 400, not a database error.
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """A record id: a whole number from 1 to `MAX_ID` (a decimal, an exponent or an overflowing
+    number is a 400 naming the parameter)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
+class _UtcIsoDateTimeField(django_filters.fields.IsoDateTimeField):
+    """An ISO 8601 date-time, converted to UTC here: PostgreSQL refuses offsets beyond 15:59
+    (a valid Python offset such as +17:19 would reach the query and fail, a 500), and a time at
+    the very edge of year 9999 has no UTC equivalent."""
+
+    def to_python(self, value: Any) -> Any:
+        parsed = super().to_python(value)
+        if parsed is None:
+            return None
+        try:
+            return parsed.astimezone(dt.UTC)
+        except (OverflowError, ValueError) as error:
+            raise forms.ValidationError("Enter a date and time that exists.") from error
+
+
+class IsoDateTimeFilter(django_filters.IsoDateTimeFilter):
+    field_class = _UtcIsoDateTimeField
 
 
 class StrictFilterSet(django_filters.FilterSet):
@@ -63,6 +119,32 @@ class StrictFilterSet(django_filters.FilterSet):
                 self.form.add_error(name, "Enter a value, or leave this parameter out.")
                 valid = False
         return valid
+
+
+class AccessKeyedSerializer(serializers.Serializer):
+    """Sends only the keys the access policy allows for each record.
+
+    The view puts ``{pk: cases.access.Access}`` in the context as ``"access"``; `allowed_keys`
+    (per serializer) turns a record's `Access` into its keys. `always_fields` are the keys every
+    visible record carries (the schema marks the others optional). A record with no `Access` in
+    the context gets only `always_fields`.
+    """
+
+    always_fields: frozenset[str] = frozenset()
+
+    def allowed_keys(self, instance: Any, access: Any) -> frozenset[str]:
+        return self.always_fields
+
+    def represent(self, instance: Any) -> dict[str, Any]:
+        """Every declared key; override with a direct dict builder on hot paths."""
+        data: dict[str, Any] = super().to_representation(instance)
+        return data
+
+    def to_representation(self, instance: Any) -> dict[str, Any]:
+        data = self.represent(instance)
+        access = self.context.get("access", {}).get(instance.pk)
+        allowed = self.always_fields if access is None else self.allowed_keys(instance, access)
+        return {key: value for key, value in data.items() if key in allowed}
 
 
 class AuditedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
@@ -82,7 +164,12 @@ class AuditedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
         return api_audit_details(self.request)
 
     def prepare_rows(self, rows: list[Any]) -> None:
-        """Hook: load per-page extras (e.g. sharing scopes) for `rows` before they are shaped."""
+        """Hook: load per-page extras (e.g. what the policy allows) for `rows` before shaping."""
+
+    def audit_families(self, rows: Sequence[Any]) -> Mapping[Any, Sequence[int]] | None:
+        """Hook: the families each row belongs to, `{pk: [family ids]}`, when a row does not
+        carry its own `family_id` (a person, a plan), so the read is in each family's trail."""
+        return None
 
     def list(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         queryset = self.filter_queryset(self.get_queryset())
@@ -94,6 +181,7 @@ class AuditedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
             targets=rows,
             action=f"{self.audit_name}.api_list",
             details=self.audit_details(),
+            families=self.audit_families(rows),
         )
         data = self.get_serializer(rows, many=True).data
         return self.get_paginated_response(data) if page is not None else Response(data)
@@ -106,5 +194,6 @@ class AuditedReadOnlyViewSet(viewsets.ReadOnlyModelViewSet):
             targets=[instance],
             action=f"{self.audit_name}.api_view",
             details=self.audit_details(),
+            families=self.audit_families([instance]),
         )
         return Response(self.get_serializer(instance).data)

@@ -21,6 +21,7 @@ urlpatterns = [
     path("census/", include("census.urls")),
     path("sharing/", include("sharing.urls")),
     path("reports/", include("reporting.urls")),
+    path("staff/", include("staff.urls")),
     path("api/v1/", include("config.api_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
+from cases import access
 from cases.models import CPPlan, Family
 from cases.roles import Role
 from cohort.models import CohortFlag
@@ -24,6 +25,10 @@ NEXT_ITEMS = 5
 
 
 def _case_counts(user: Any) -> dict[str, Any]:
+    """The families the user may see and the open plans among them, as the access policy allows
+    (ADR 0040): a partner counts only plans of families shared with the plans section."""
+    if not access.can_see_cases(user):
+        return {}
     return {
         "families_count": Family.objects.visible_to(user).count(),
         "open_plans_count": CPPlan.objects.visible_to(user).filter(end_date__isnull=True).count(),

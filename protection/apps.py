@@ -7,3 +7,9 @@ class ProtectionConfig(AppConfig):
 
     name = "protection"
     verbose_name = "Child protection journey"
+
+    def ready(self) -> None:
+        # The family page shows the journey to whoever holds its section (council staff).
+        from .panels import register_panels
+
+        register_panels()

@@ -257,20 +257,19 @@ def pending_counts(
 
 
 # --- One family's record ----------------------------------------------------------------------
-def family_timescales(*, user: Any, family: Family, today: dt.date) -> list[ChildTimescales]:
-    """For each child of `family` that `user` may see: the statutory timescales of their current
-    journey (latest CIN episode's assessment, latest section 47 enquiry's ICPC, the latest CP
-    plan's first core group and reviews), met, late, due or overdue. Seven queries at most."""
+def family_timescales(*, user: Any, family_id: int, today: dt.date) -> list[ChildTimescales]:
+    """For each child of the family that `user` may see: the statutory timescales of their
+    current journey (latest CIN episode's assessment, latest section 47 enquiry's ICPC, the
+    latest CP plan's first core group and reviews), met, late, due or overdue. Seven queries at
+    most. (The family page's journey panel, `protection.panels`.)"""
     children = list(
         Person.objects.visible_to(user)
-        .filter(kind=Person.Kind.CHILD, memberships__family=family)
+        .filter(kind=Person.Kind.CHILD, memberships__family_id=family_id)
         .order_by("date_of_birth", "pk")
         .values_list("pk", "first_name", "last_name", "la_child_id")
     )
     result = {
-        pk: ChildTimescales(
-            ChildRef(pk, _name(first, last, la_id, pk), family.pk, family.reference)
-        )
+        pk: ChildTimescales(ChildRef(pk, _name(first, last, la_id, pk), family_id))
         for pk, first, last, la_id in children
     }
     if not result:

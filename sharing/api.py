@@ -1,11 +1,8 @@
-"""API building blocks for shared data: scope filtering for viewsets, scope-limited serializer
-fields, idempotent POSTs, and an OpenAPI schema that says which keys a scope may add.
+"""API building blocks: idempotent POSTs, service errors as 400s, and an OpenAPI schema that
+documents the error answers and says which keys the access policy may leave out.
 
-To put a new endpoint behind a scope (e.g. cohort flags behind ``"cohort"``)::
-
-    class CohortFlagViewSet(SharedScopeMixin, AuditedReadOnlyViewSet):
-        sharing_scope = "cohort"          # and, if the family is not at `family`:
-        sharing_family_path = "family"    # the lookup from the row to its family
+What a caller may see is decided by the case record's access policy (`cases.access`): rows by
+`visible_to(user)` (section-aware), keys by `config.api.AccessKeyedSerializer`.
 """
 
 from __future__ import annotations
@@ -13,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 from typing import Any
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -26,9 +24,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from .models import IdempotencyKey
-from .selectors import shared_with_scope
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+IDEMPOTENCY_KEY_PATTERN = re.compile(r"[\x21-\x7e]+")
 IDEMPOTENCY_PARAMETER = OpenApiParameter(
     name=IDEMPOTENCY_HEADER,
     type=str,
@@ -39,58 +37,6 @@ IDEMPOTENCY_PARAMETER = OpenApiParameter(
 )
 
 
-class SharedScopeMixin:
-    """Narrows a viewset to rows shared with a partner's agency under `sharing_scope`.
-
-    Hooks `filter_queryset`, which DRF applies to both list and detail (`get_object`), so it works
-    whatever the viewset's own `get_queryset()` does. Council staff are not narrowed.
-    """
-
-    sharing_scope: str = ""
-    sharing_family_path: str | None = "family"
-    sharing_person_path: str | None = None
-
-    def filter_queryset(self, queryset: Any) -> Any:
-        queryset = shared_with_scope(
-            queryset,
-            user=self.request.user,  # type: ignore[attr-defined]
-            scope=self.sharing_scope,
-            family_path=self.sharing_family_path,
-            person_path=self.sharing_person_path,
-        )
-        return super().filter_queryset(queryset)  # type: ignore[misc]
-
-
-class ScopedSerializer(serializers.Serializer):
-    """Drops the keys a record's scopes do not cover.
-
-    `always_fields` are always sent; any other declared field only when one of the record's scopes
-    lists it (`scope_fields(scope_codes)`). The view puts `{pk: frozenset(scopes)}` in the
-    context as ``"scopes"``. `withheld_fields(instance, scope_codes)` can withhold more.
-    """
-
-    always_fields: frozenset[str] = frozenset()
-
-    def scope_fields(self, scope_codes: frozenset[str]) -> frozenset[str]:
-        return frozenset()
-
-    def withheld_fields(self, instance: Any, scope_codes: frozenset[str]) -> frozenset[str]:
-        return frozenset()
-
-    def represent(self, instance: Any) -> dict[str, Any]:
-        """Every declared key; override with a direct dict builder on hot paths."""
-        data: dict[str, Any] = super().to_representation(instance)
-        return data
-
-    def to_representation(self, instance: Any) -> dict[str, Any]:
-        data = self.represent(instance)
-        scope_codes = self.context.get("scopes", {}).get(instance.pk, frozenset())
-        allowed = (self.always_fields | self.scope_fields(scope_codes)) - self.withheld_fields(
-            instance, scope_codes
-        )
-        return {key: value for key, value in data.items() if key in allowed}
-
-
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
 
@@ -98,7 +44,7 @@ class ErrorSerializer(serializers.Serializer):
 class ApiAutoSchema(AutoSchema):
     """The project's OpenAPI schema: documents the error answers every endpoint can give (401,
     404 on details, 400 on bad filters or bodies, 403/422 on writes, 429 when throttled), and marks
-    the keys a `ScopedSerializer` may leave out as optional."""
+    the keys an `AccessKeyedSerializer` may leave out as optional."""
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:
         responses: dict[str, Any] = super()._get_response_bodies(direction)
@@ -118,7 +64,7 @@ class ApiAutoSchema(AutoSchema):
     def _map_basic_serializer(self, serializer: Any, direction: Any) -> dict[str, Any]:
         schema: dict[str, Any] = super()._map_basic_serializer(serializer, direction)
         always = getattr(serializer, "always_fields", None)
-        if isinstance(serializer, ScopedSerializer) and always is not None and "required" in schema:
+        if always is not None and "required" in schema:
             schema["required"] = [name for name in schema["required"] if name in always]
             if not schema["required"]:
                 del schema["required"]
@@ -157,6 +103,11 @@ class IdempotentCreateMixin:
         if len(key) > 200:
             raise exceptions.ValidationError(
                 {IDEMPOTENCY_HEADER: ["An idempotency key is at most 200 characters."]}
+            )
+        if not IDEMPOTENCY_KEY_PATTERN.fullmatch(key):
+            # A NUL or control character would fail in the database (a 500), not here.
+            raise exceptions.ValidationError(
+                {IDEMPOTENCY_HEADER: ["Use visible ASCII characters only (a UUID, say)."]}
             )
         digest = _request_digest(request)
         user: Any = request.user

@@ -7,9 +7,9 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
+from cases import access
 from cases.models import Agency, Family, Person
 
-from . import scopes
 from .models import ApiClient, LawfulBasis
 
 
@@ -51,7 +51,7 @@ class AgreementForm(forms.Form):
     )
     scopes = forms.MultipleChoiceField(
         label="What the agreement covers",
-        choices=scopes.choices,
+        choices=access.choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Select what the agreement covers."},
     )

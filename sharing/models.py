@@ -11,9 +11,10 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
+from cases import access
 from cases.models import Agency, Family, Person
 
-from . import lookups, scopes  # noqa: F401  (lookups registers `has_item`)
+from . import lookups  # noqa: F401  (registers the `has_item` lookup)
 
 
 class LawfulBasis(models.TextChoices):
@@ -37,7 +38,7 @@ class SharingAgreement(models.Model):
     """The recorded basis for sharing one family's (or one person's) records with an agency.
 
     While in force, the agency's group holds a guardian grant on the family or person; what the
-    agency receives is limited to `scopes` (see `sharing/scopes.py`).
+    agency receives is limited to `scopes`: sections of the record (`cases.access`).
     """
 
     family = models.ForeignKey(
@@ -52,7 +53,7 @@ class SharingAgreement(models.Model):
     legal_gateway = models.CharField(
         max_length=200, blank=True, help_text="e.g. Children Act 2004 s11; DPA 2018 Sch 1 para 18."
     )
-    #: Scope codes from `sharing/scopes.py`, as a JSON list (portable; see `sharing/lookups.py`).
+    #: Shareable section codes (`cases.access`), a JSON list (portable; see `sharing/lookups.py`).
     scopes = models.JSONField()
     granted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -95,7 +96,7 @@ class SharingAgreement(models.Model):
         return self.family if self.family_id else self.person  # type: ignore[return-value]
 
     def scope_labels(self) -> list[str]:
-        return [scopes.get(code).label for code in self.scopes if code in scopes.codes()]
+        return access.labels(self.scopes)
 
     def is_in_force(self, on: dt.date | None = None) -> bool:
         day = on or timezone.localdate()

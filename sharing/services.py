@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from audit.services import audit_record
+from cases import access
 from cases.models import (
     Agency,
     Family,
@@ -34,7 +35,6 @@ from cases.services import (
     staff_user_create,
 )
 
-from . import scopes as scope_registry
 from .models import (
     ApiClient,
     ApiToken,
@@ -137,7 +137,7 @@ def sharing_agreement_create(
         errors["agency"] = "Share with a partner agency, not the council."
     if not codes:
         errors["scopes"] = "Select what the agreement covers."
-    elif unknown := set(codes) - scope_registry.codes():
+    elif unknown := set(codes) - access.shareable_codes():
         errors["scopes"] = f"Unknown scope: {', '.join(sorted(unknown))}."
     if not purpose.strip():
         errors["purpose"] = "Enter the purpose of the share."
@@ -413,6 +413,25 @@ def api_token_revoke(*, actor: User, token: ApiToken) -> ApiToken:
     token.save(update_fields=["revoked_at", "revoked_by"])
     audit_record(actor=actor, action="api_token.revoke", target=token, details={"name": token.name})
     return token
+
+
+@transaction.atomic
+def api_tokens_revoke_for_user(*, actor: User, user: User, reason: str) -> list[int]:
+    """Revoke every usable token that acts as `user` (their personal tokens, or an API client's
+    tokens when `user` is its account), in one statement, with one audit event naming them.
+    For account changes (`staff.services`: deactivation, a new role or agency); the caller has
+    checked that `actor` administers `user`. Returns the revoked token ids."""
+    tokens = ApiToken.objects.usable().select_for_update().filter(user=user)
+    ids = sorted(tokens.values_list("pk", flat=True))
+    if ids:
+        ApiToken.objects.filter(pk__in=ids).update(revoked_at=timezone.now(), revoked_by=actor)
+        audit_record(
+            actor=actor,
+            action="api_token.revoke_all",
+            target=user,
+            details={"tokens": ids, "reason": reason},
+        )
+    return ids
 
 
 def api_token_authenticate(raw: str) -> ApiToken | None:

@@ -1,6 +1,7 @@
 """Browser pages: sharing agreements (council case staff) and API tokens (an agency's
 administrator). Thin: forms validate, services write, selectors read."""
 
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib import messages
@@ -11,6 +12,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from audit.services import audit_read
+from cases.selectors import families_of_people
 from config.forms import form_add_service_errors
 
 from . import services
@@ -20,6 +23,19 @@ from .selectors import agreement_list, client_list
 
 PAGE_SIZE = 25
 NEW_TOKEN_KEY = "sharing_new_token"  # noqa: S105 (a session key name)
+
+
+def _audit_agreements(request: HttpRequest, agreements: Iterable[Any], action: str) -> None:
+    """Agreements name a family (or a child) and why it is shared: reading them is audited, in
+    the family's trail (a person's agreement: in each of the person's families')."""
+    agreements = list(agreements)
+    by_person = families_of_people(person_ids=[a.person_id for a in agreements if a.person_id])
+    audit_read(
+        actor=request.user,
+        targets=agreements,
+        action=action,
+        families={a.pk: by_person.get(a.person_id, []) for a in agreements if a.person_id},
+    )
 
 
 def _require_sharing_role(request: HttpRequest) -> None:
@@ -36,6 +52,7 @@ def agreement_list_view(request: HttpRequest) -> HttpResponse:
     page = Paginator(agreement_list(user=request.user, state=state), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
+    _audit_agreements(request, page.object_list, "sharing_agreement.list")
     return render(request, "sharing/agreement_list.html", {"page": page, "state": state})
 
 
@@ -74,6 +91,8 @@ def agreement_create_view(request: HttpRequest) -> HttpResponse:
 def agreement_end_view(request: HttpRequest, pk: int) -> HttpResponse:
     _require_sharing_role(request)
     agreement = get_object_or_404(agreement_list(user=request.user, state="all"), pk=pk)
+    if request.method == "GET":
+        _audit_agreements(request, [agreement], "sharing_agreement.view")
     form = AgreementEndForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,10 +110,13 @@ def agreement_end_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _administered_agency(request: HttpRequest) -> Any:
+    """The agency whose systems the user administers: a partner agency's systems, or the
+    council's own case system that posts to the feed (ADR 0083). 403 for anyone else."""
     user: Any = request.user
-    if user.agency is None or not services.can_manage_tokens(user, user.agency):
+    agency = getattr(user, "agency", None)
+    if agency is None or not services.can_manage_tokens(user, agency):
         raise PermissionDenied
-    return user.agency
+    return agency
 
 
 @login_required

@@ -1,6 +1,6 @@
 import django_filters
 
-from config.api import StrictFilterSet
+from config.api import IdFilter, StrictFilterSet
 
 from ..models import CohortFlag, CohortRun
 
@@ -8,8 +8,9 @@ from ..models import CohortFlag, CohortRun
 class CohortFlagFilter(StrictFilterSet):
     status = django_filters.ChoiceFilter(choices=CohortFlag.Status.choices)
     flagged_since = django_filters.DateFilter(field_name="flagged_on", lookup_expr="gte")
-    family = django_filters.NumberFilter(field_name="family_id")
-    worker = django_filters.NumberFilter(field_name="worker_id")
+    # The flag's own columns: a flag is visible only with its family, so neither is an oracle.
+    family = IdFilter(field_name="family_id")
+    worker = IdFilter(field_name="worker_id")
 
     class Meta:
         model = CohortFlag

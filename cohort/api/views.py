@@ -1,12 +1,15 @@
 """`/api/v1/cohort/`: read-only, visibility first (`visible_to(user)`), every read audit-logged
 by `AuditedReadOnlyViewSet`. A partner agency sees the flags of families shared with it under the
-"cohort" sharing scope (`SharedScopeMixin`); council staff are not narrowed."""
+"cohort" scope (`CohortFlag.objects.visible_to`), and the plan dates behind a flag only where the
+family is shared with plans too (the access policy, `cases.access`)."""
+
+from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 
+from cases.access import family_access
 from config.api import AuditedReadOnlyViewSet, IdCursorPagination
-from sharing.api import SharedScopeMixin
 
 from ..models import CohortFlag, CohortFlagChild, CohortRun
 from .filters import CohortFlagFilter, CohortRunFilter
@@ -17,9 +20,8 @@ from .serializers import CohortFlagSerializer, CohortRunSerializer
     list=extend_schema(summary="Transition cohort flags you may see"),
     retrieve=extend_schema(summary="One cohort flag with its children and why"),
 )
-class CohortFlagViewSet(SharedScopeMixin, AuditedReadOnlyViewSet):
+class CohortFlagViewSet(AuditedReadOnlyViewSet):
     audit_name = "cohort_flag"
-    sharing_scope = "cohort"
     serializer_class = CohortFlagSerializer
     filterset_class = CohortFlagFilter
     pagination_class = IdCursorPagination
@@ -33,6 +35,14 @@ class CohortFlagViewSet(SharedScopeMixin, AuditedReadOnlyViewSet):
             .select_related("family")
             .prefetch_related(Prefetch("children", queryset=children))
         )
+
+    def prepare_rows(self, rows: list[Any]) -> None:
+        self.family_access = family_access(
+            user=self.request.user, family_ids={row.family_id for row in rows}
+        )
+
+    def get_serializer_context(self) -> dict[str, Any]:
+        return {**super().get_serializer_context(), "access": getattr(self, "family_access", {})}
 
 
 @extend_schema_view(

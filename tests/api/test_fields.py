@@ -3,10 +3,10 @@
 import pytest
 from django.utils import timezone
 
+from cases import access
 from cases.models import Family
 from cases.roles import Role
 from cases.services import da_incident_record
-from sharing import scopes
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ def test_council_staff_receive_every_key(household, manager, staff_token, as_tok
     client = as_token(staff_token(manager)[0])
     detail = client.get(f"/api/v1/families/{household['family'].pk}/").json()
     assert set(detail) == FAMILY_BASE | ADDRESS | {"address_confidential", "cp_plans", "incidents"}
-    assert detail["shared_scopes"] == sorted(scopes.codes())
+    assert detail["shared_scopes"] == sorted(access.shareable_codes())
 
 
 def test_person_level_share_shows_the_person_not_their_family(

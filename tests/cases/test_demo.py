@@ -90,3 +90,17 @@ def test_the_same_seed_gives_the_same_history():
 
     assert plan_dates(3) == plan_dates(3)
     assert plan_dates(3) != plan_dates(4)
+
+
+def test_each_partner_agency_has_an_administrator_who_can_issue_a_token(demo):
+    from sharing.services import api_client_create, api_token_create
+
+    for code in ("police", "health", "idva"):
+        admin = User.objects.select_related("agency").get(username=f"{code}-admin")
+        assert admin.role == Role.ADMINISTRATOR
+        assert admin.agency.code == code
+        assert not admin.is_staff  # the read-only admin is the council administrator's
+        system = api_client_create(actor=admin, agency=admin.agency, name="Records system")
+        token, raw = api_token_create(actor=admin, client=system, name="live")
+        assert raw.startswith("st_")
+        assert token.user.agency == admin.agency

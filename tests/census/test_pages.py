@@ -1,4 +1,5 @@
-"""Census import pages: managers only (others 404), upload errors, progress JSON, report, CSV."""
+"""Census import pages: managers only (others 403, ADR 0042), upload errors, progress JSON,
+report, CSV."""
 
 import csv
 import datetime as dt
@@ -34,8 +35,8 @@ def test_only_managers_find_the_pages(client, make_user, role):
         reverse("census:import_status", args=[job.pk]),
         reverse("census:import_report_csv", args=[job.pk]),
     ]:
-        assert client.get(url).status_code == 404
-    assert client.post(reverse("census:upload"), {"returns": upload()}).status_code == 404
+        assert client.get(url).status_code == 403
+    assert client.post(reverse("census:upload"), {"returns": upload()}).status_code == 403
     assert CensusImport.objects.count() == 1
 
 

@@ -175,7 +175,7 @@ def test_agreement_form_is_accessible_with_errors(page, axe, sign_in, make_user)
 
 @pytest.mark.django_db
 def test_staff_create_a_personal_token_shown_once_and_use_it(client, iro, household, make_user):
-    from tests.api.conftest import bearer
+    from tests.conftest import bearer
 
     client.force_login(iro)
     expires = (TODAY() + dt.timedelta(days=10)).isoformat()

@@ -42,6 +42,10 @@ USERS = [
     ("police", "Chris", "Dale", Role.PARTNER, "police", None),
     ("health", "Nina", "Roy", Role.PARTNER, "health", None),
     ("idva", "Helen", "Marsh", Role.PARTNER, "idva", None),
+    # Agency administrators: each manages their agency's accounts and issues its API tokens.
+    ("police-admin", "Sam", "Kerr", Role.ADMINISTRATOR, "police", None),
+    ("health-admin", "Omar", "Bell", Role.ADMINISTRATOR, "health", None),
+    ("idva-admin", "Lucy", "Grant", Role.ADMINISTRATOR, "idva", None),
 ]
 
 
@@ -135,7 +139,8 @@ class Command(BaseCommand):
                 last_name=last,
                 teams=[teams[team_index]] if team_index is not None else [],
             )
-            if role == Role.ADMINISTRATOR:
+            if role == Role.ADMINISTRATOR and agency_code == "council":
+                # The council's administrator may open the read-only admin (ADR 0045).
                 user.is_staff = True
                 user.is_superuser = True
                 user.save(update_fields=["is_staff", "is_superuser"])
@@ -151,4 +156,4 @@ class Command(BaseCommand):
     def _print_logins(self) -> None:
         self.stdout.write(f"Demo sign-ins (password for all: {DEMO_PASSWORD}):")
         for username, _first, _last, role, agency_code, _ in USERS:
-            self.stdout.write(f"  {username:<9} {Role(role).label} ({agency_code})")
+            self.stdout.write(f"  {username:<12} {Role(role).label} ({agency_code})")

@@ -1,8 +1,11 @@
 """`/api/v1/` endpoints for the case record. Every queryset starts from `visible_to(user)` (so an
-unshared id is a 404 exactly like a missing one), partners are narrowed to what agreements share
-(`sharing`), and every read and write is audit-logged with the token, agency and endpoint."""
+unshared id is a 404 exactly like a missing one, and a section's records, such as plans, only
+where the caller holds the section); the keys of each family and person are what the access
+policy allows (`cases.access`); every read and write is audit-logged with the token, agency,
+endpoint and the families concerned."""
 
 from collections import defaultdict
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,23 +17,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import AuditedReadOnlyViewSet, IdCursorPagination, api_audit_details
-from sharing import scopes
-from sharing.api import (
-    IDEMPOTENCY_PARAMETER,
-    IdempotentCreateMixin,
-    SharedScopeMixin,
-    django_errors_to_api,
-)
-from sharing.models import ApiToken
-from sharing.selectors import (
-    agreement_counts,
-    scopes_for_families,
-    scopes_for_people,
-    shared_with_scope,
-)
-
-from ..models import (
+from cases import access
+from cases.access import Access, family_access, person_access
+from cases.models import (
     Agency,
     CINPlan,
     Conference,
@@ -40,8 +29,14 @@ from ..models import (
     FamilyMembership,
     Person,
 )
-from ..roles import Role
-from ..services import da_incident_record
+from cases.roles import Role
+from cases.selectors import families_of_people
+from cases.services import da_incident_record
+from config.api import AuditedReadOnlyViewSet, IdCursorPagination, api_audit_details
+from sharing.api import IDEMPOTENCY_PARAMETER, IdempotentCreateMixin, django_errors_to_api
+from sharing.models import ApiToken
+from sharing.selectors import agreement_counts
+
 from .filters import FamilyFilter, IncidentFilter, PersonFilter, PlanFilter
 from .serializers import (
     FamilySerializer,
@@ -67,18 +62,19 @@ PLAN_SUMMARY_FIELDS = (
 class FamilyPageExtras:
     """What a page of families sends beside each family's own columns, keyed by family id."""
 
-    scopes: dict[int, frozenset[str]]
+    access: dict[int, Access]
     members: dict[int, list[dict[str, Any]]]
     cp_plans: dict[int, list[dict[str, Any]]]
     incidents: dict[int, list[dict[str, Any]]]
 
 
 def family_page_extras(*, user: Any, family_ids: list[int]) -> FamilyPageExtras:
-    """The scopes in force, members, and (where a scope covers them) CP plans and incidents of a
-    page of families, as plain values in their final shape: one query each, no model instances.
-    The API's family list and detail use it, and so does the benchmark's plain-Django ceiling."""
+    """What the policy allows of each family of a page, its members, and (where the caller holds
+    those sections) CP plans and incidents, as plain values in their final shape: one query each,
+    no model instances. The API's family list and detail use it, and so does the benchmark's
+    plain-Django ceiling."""
     ids = list(family_ids)
-    row_scopes = scopes_for_families(user=user, family_ids=ids)
+    row_access = family_access(user=user, family_ids=ids)
     members: dict[int, list[dict[str, Any]]] = defaultdict(list)
     member_rows = (
         FamilyMembership.objects.filter(family_id__in=ids)
@@ -95,7 +91,7 @@ def family_page_extras(*, user: Any, family_ids: list[int]) -> FamilyPageExtras:
             }
         )
     plans: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    with_plans = [pk for pk in ids if scopes.PLANS.code in row_scopes[pk]]
+    with_plans = [pk for pk in ids if row_access[pk].sees(access.PLANS.code)]
     if with_plans:
         plan_rows = (
             CPPlan.objects.filter(child__memberships__family_id__in=with_plans)
@@ -114,7 +110,7 @@ def family_page_extras(*, user: Any, family_ids: list[int]) -> FamilyPageExtras:
                 }
             )
     incidents: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    with_incidents = [pk for pk in ids if scopes.INCIDENTS.code in row_scopes[pk]]
+    with_incidents = [pk for pk in ids if row_access[pk].sees(access.INCIDENTS.code)]
     if with_incidents:
         incident_rows = (
             DAIncident.objects.filter(family_id__in=with_incidents)
@@ -123,17 +119,18 @@ def family_page_extras(*, user: Any, family_ids: list[int]) -> FamilyPageExtras:
         )
         for family_id, pk, occurred_on in incident_rows:
             incidents[family_id].append({"id": pk, "occurred_on": iso_date(occurred_on)})
-    return FamilyPageExtras(row_scopes, members, plans, incidents)
+    return FamilyPageExtras(row_access, members, plans, incidents)
 
 
-class ScopedRowsMixin:
-    """Puts the scopes in force per row (computed once per page) into the serializer context."""
+class AccessRowsMixin:
+    """Puts what the policy allows of each row (computed once per page) into the serializer
+    context, for `AccessKeyedSerializer`."""
 
-    row_scopes: dict[int, frozenset[str]]
+    row_access: dict[int, Access]
 
     def get_serializer_context(self) -> dict[str, Any]:
         context: dict[str, Any] = super().get_serializer_context()  # type: ignore[misc]
-        context["scopes"] = getattr(self, "row_scopes", {})
+        context["access"] = getattr(self, "row_access", {})
         return context
 
 
@@ -141,8 +138,8 @@ class ScopedRowsMixin:
     list=extend_schema(summary="Families shared with you"),
     retrieve=extend_schema(summary="One shared family"),
 )
-class FamilyViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
-    """Families the caller may see; the keys sent depend on the agreement's scopes."""
+class FamilyViewSet(AccessRowsMixin, AuditedReadOnlyViewSet):
+    """Families the caller may see; the keys sent are what the access policy allows."""
 
     audit_name = "family"
     serializer_class = FamilySerializer
@@ -158,7 +155,7 @@ class FamilyViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
 
     def prepare_rows(self, rows: list[Any]) -> None:
         extras = family_page_extras(user=self.request.user, family_ids=[r.pk for r in rows])
-        self.row_scopes = extras.scopes
+        self.row_access = extras.access
         for row in rows:
             row.api_members = extras.members.get(row.pk, [])
             row.api_cp_plans = extras.cp_plans.get(row.pk, [])
@@ -169,7 +166,7 @@ class FamilyViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
     list=extend_schema(summary="People shared with you"),
     retrieve=extend_schema(summary="One shared person"),
 )
-class PersonViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
+class PersonViewSet(AccessRowsMixin, AuditedReadOnlyViewSet):
     """People in shared families, or shared on their own."""
 
     audit_name = "person"
@@ -197,9 +194,9 @@ class PersonViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
         )
 
     def prepare_rows(self, rows: list[Any]) -> None:
-        self.row_scopes = scopes_for_people(user=self.request.user, person_ids=[r.pk for r in rows])
+        self.row_access = person_access(user=self.request.user, person_ids=[r.pk for r in rows])
         cin_plans: dict[int, list[CINPlan]] = defaultdict(list)
-        with_plans = [r.pk for r in rows if scopes.PLANS.code in self.row_scopes[r.pk]]
+        with_plans = [r.pk for r in rows if self.row_access[r.pk].sees(access.PLANS.code)]
         if with_plans:
             rows_qs = CINPlan.objects.filter(episode__child_id__in=with_plans).annotate(
                 child_pk=F("episode__child_id")
@@ -209,21 +206,22 @@ class PersonViewSet(ScopedRowsMixin, AuditedReadOnlyViewSet):
         for row in rows:
             row.person_cin_plans = cin_plans.get(row.pk, [])
 
+    def audit_families(self, rows: Sequence[Any]) -> Mapping[Any, Sequence[int]]:
+        return families_of_people(person_ids=[row.pk for row in rows])
+
 
 @extend_schema_view(
     list=extend_schema(summary="CP plans shared with you (scope: plans)"),
     retrieve=extend_schema(summary="One CP plan with its conferences and step-down"),
 )
-class PlanViewSet(SharedScopeMixin, AuditedReadOnlyViewSet):
-    """CP plans, conferences and step-downs to CIN, for children shared under `plans`."""
+class PlanViewSet(AuditedReadOnlyViewSet):
+    """CP plans, conferences and step-downs to CIN, for children shared under `plans`
+    (`CPPlan.objects.visible_to` holds the section rule)."""
 
     audit_name = "cp_plan"
     serializer_class = PlanSerializer
     filterset_class = PlanFilter
     pagination_class = IdCursorPagination
-    sharing_scope = scopes.PLANS.code
-    sharing_family_path = None
-    sharing_person_path = "child"
 
     def get_queryset(self) -> QuerySet[CPPlan]:
         conferences = Conference.objects.order_by("held_on", "id")
@@ -233,6 +231,10 @@ class PlanViewSet(SharedScopeMixin, AuditedReadOnlyViewSet):
             .prefetch_related(Prefetch("conferences", queryset=conferences))
             .order_by("id")
         )
+
+    def audit_families(self, rows: Sequence[Any]) -> Mapping[Any, Sequence[int]]:
+        by_child = families_of_people(person_ids={row.child_id for row in rows})
+        return {row.pk: by_child.get(row.child_id, []) for row in rows}
 
 
 class NotifiesIncidents(permissions.BasePermission):
@@ -255,15 +257,15 @@ class NotifiesIncidents(permissions.BasePermission):
     list=extend_schema(summary="DA incident notifications (scope: incidents)"),
     retrieve=extend_schema(summary="One DA incident notification"),
 )
-class IncidentViewSet(SharedScopeMixin, IdempotentCreateMixin, AuditedReadOnlyViewSet):
-    """Domestic abuse incidents notified by the police (Operation Encompass-style)."""
+class IncidentViewSet(IdempotentCreateMixin, AuditedReadOnlyViewSet):
+    """Domestic abuse incidents notified by the police (Operation Encompass-style), on families
+    shared under `incidents` (`DAIncident.objects.visible_to` holds the section rule)."""
 
     audit_name = "da_incident"
     serializer_class = IncidentSerializer
     filterset_class = IncidentFilter
     pagination_class = IdCursorPagination
     permission_classes = [permissions.IsAuthenticated, NotifiesIncidents]
-    sharing_scope = scopes.INCIDENTS.code
 
     def get_queryset(self) -> QuerySet[DAIncident]:
         return (
@@ -284,8 +286,11 @@ class IncidentViewSet(SharedScopeMixin, IdempotentCreateMixin, AuditedReadOnlyVi
 
     def perform_idempotent_create(self, request: Request) -> Response:
         user: Any = request.user
-        families = shared_with_scope(
-            Family.objects.visible_to(user), user=user, scope=self.sharing_scope, family_path="pk"
+        families = access.narrow(
+            Family.objects.visible_to(user),
+            user=user,
+            section=access.INCIDENTS.code,
+            family_path="pk",
         )
         form = IncidentCreateSerializer(data=request.data, context={"families": families})
         form.is_valid(raise_exception=True)
@@ -348,7 +353,7 @@ class MeView(APIView):
                 "client": token.client.name if token.client else None,
             },
             "scopes": [
-                {"code": s.code, "label": s.label, "hint": s.hint} for s in scopes.all_scopes()
+                {"code": s.code, "label": s.label, "hint": s.hint} for s in access.shareable()
             ],
             "shared": agreement_counts(user=user),
             "endpoints": endpoints,

@@ -1,14 +1,13 @@
 """Shapes of the case record in the API. Thin: validate and shape; what a partner receives is
-limited by the scopes of the agreements in force (`sharing.scopes`, `ScopedSerializer`)."""
+limited by the access policy (`cases.access`): `AccessKeyedSerializer` sends a family's or
+person's keys only where its `Access` allows them."""
 
 from typing import Any
 
 from rest_framework import serializers
 
-from sharing import scopes
-from sharing.api import ScopedSerializer
-
-from ..models import (
+from cases.access import FAMILY_BASE_KEYS, PERSON_BASE_KEYS, Access
+from cases.models import (
     CINPlan,
     Conference,
     CPPlan,
@@ -18,6 +17,7 @@ from ..models import (
     Person,
     StepDown,
 )
+from config.api import AccessKeyedSerializer
 
 
 def iso_date(day: Any) -> str | None:
@@ -83,13 +83,11 @@ class IncidentSummarySerializer(serializers.ModelSerializer):
         return {"id": instance.pk, "occurred_on": iso_date(instance.occurred_on)}
 
 
-class FamilySerializer(ScopedSerializer, serializers.ModelSerializer):
+class FamilySerializer(AccessKeyedSerializer, serializers.ModelSerializer):
     """A shared family. Address and postcode only when not confidential, or with the
     `confidential_address` scope; plans and incidents with their scopes."""
 
-    always_fields = frozenset(
-        {"id", "reference", "updated_at", "members", "shared_scopes", "address", "postcode"}
-    )
+    always_fields = FAMILY_BASE_KEYS
 
     members = MemberSerializer(many=True, read_only=True, source="memberships")
     shared_scopes = serializers.SerializerMethodField()
@@ -114,16 +112,12 @@ class FamilySerializer(ScopedSerializer, serializers.ModelSerializer):
             "incidents",
         ]
 
-    def scope_fields(self, scope_codes: frozenset[str]) -> frozenset[str]:
-        return scopes.family_fields(scope_codes)
-
-    def withheld_fields(self, instance: Any, scope_codes: frozenset[str]) -> frozenset[str]:
-        return scopes.withheld_family_fields(
-            address_confidential=instance.address_confidential, scope_codes=scope_codes
-        )
+    def allowed_keys(self, instance: Any, access: Access) -> frozenset[str]:
+        return access.family_keys(address_confidential=instance.address_confidential)
 
     def get_shared_scopes(self, instance: Family) -> list[str]:
-        return sorted(self.context.get("scopes", {}).get(instance.pk, ()))
+        access = self.context.get("access", {}).get(instance.pk)
+        return access.shared_scopes if access is not None else []
 
     def represent(self, instance: Any) -> dict[str, Any]:
         # Hot path (50 families a page): `FamilyViewSet.prepare_rows` has loaded the nested
@@ -157,23 +151,10 @@ class PersonMembershipSerializer(serializers.ModelSerializer):
         }
 
 
-class PersonSerializer(ScopedSerializer, serializers.ModelSerializer):
+class PersonSerializer(AccessKeyedSerializer, serializers.ModelSerializer):
     """A shared person; `families` lists only the families the caller may see."""
 
-    always_fields = frozenset(
-        {
-            "id",
-            "kind",
-            "first_name",
-            "last_name",
-            "date_of_birth",
-            "sex",
-            "la_child_id",
-            "upn",
-            "families",
-            "shared_scopes",
-        }
-    )
+    always_fields = PERSON_BASE_KEYS
 
     families = PersonMembershipSerializer(many=True, read_only=True, source="visible_memberships")
     shared_scopes = serializers.SerializerMethodField()
@@ -197,11 +178,12 @@ class PersonSerializer(ScopedSerializer, serializers.ModelSerializer):
             "cin_plans",
         ]
 
-    def scope_fields(self, scope_codes: frozenset[str]) -> frozenset[str]:
-        return scopes.person_fields(scope_codes)
+    def allowed_keys(self, instance: Any, access: Access) -> frozenset[str]:
+        return access.person_keys()
 
     def get_shared_scopes(self, instance: Person) -> list[str]:
-        return sorted(self.context.get("scopes", {}).get(instance.pk, ()))
+        access = self.context.get("access", {}).get(instance.pk)
+        return access.shared_scopes if access is not None else []
 
 
 class ConferenceSerializer(serializers.ModelSerializer):
