@@ -183,7 +183,7 @@ def test_people_filter_by_an_unshared_family_reveals_nothing(police_api, househo
 
 # --- 4. Reads that left no audit trail --------------------------------------------------------
 def test_census_import_detail_and_report_are_audited_reads(client, manager):
-    job = CensusImport.objects.create(created_by=manager, status=CensusImport.Status.DONE)
+    job = CensusImport.objects.create(created_by=manager, status=CensusImport.Status.PROBLEMS)
     job.issues.create(
         file_name="2024.xml",
         la_child_id="C0000042",

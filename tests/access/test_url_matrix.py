@@ -121,7 +121,7 @@ def world(council, police, health, team, manager, make_user, share, agency_token
     flag = CohortFlag.objects.get(family=family)
     iro = make_user(Role.IRO)
     dispute = cohort_dispute_raise(actor=iro, flag=flag, note="Check the DA evidence.")
-    job = CensusImport.objects.create(created_by=manager, status=CensusImport.Status.DONE)
+    job = CensusImport.objects.create(created_by=manager, status=CensusImport.Status.PROBLEMS)
     job.issues.create(
         file_name="2024.xml",
         la_child_id=child.la_child_id,
