@@ -114,6 +114,13 @@ def held_back_list_view(request: HttpRequest) -> HttpResponse:
         status = CensusHeldBack.Status.OPEN
     held = census_held_back_list(user=request.user, status="" if status == "all" else status)
     page = Paginator(held, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The list names children by LA child ID: an audited read, like the import report (ADR 0043).
+    audit_read(
+        actor=request.user,
+        targets=page.object_list,
+        action="census_held_back.list",
+        details={"la_child_ids": _child_ids(page.object_list)},
+    )
     return render(
         request,
         "census/held_back_list.html",
@@ -124,7 +131,12 @@ def held_back_list_view(request: HttpRequest) -> HttpResponse:
 @manager_required
 def held_back_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     item = census_held_back_detail(user=request.user, pk=pk)
-    audit_read(actor=request.user, targets=[item], details={"page": "census held back"})
+    audit_read(
+        actor=request.user,
+        targets=[item],
+        action="census_held_back.view",
+        details={"la_child_ids": _child_ids([item])},
+    )
     form = correction_form_for(item, data=request.POST if request.method == "POST" else None)
     dismiss = DismissForm(request.POST if "dismiss" in request.POST else None)
     if request.method == "POST" and item.status == CensusHeldBack.Status.OPEN:
@@ -183,5 +195,6 @@ def import_report_csv_view(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _child_ids(issues: Any) -> list[str]:
-    return sorted({issue.la_child_id for issue in issues if issue.la_child_id})
+def _child_ids(rows: Any) -> list[str]:
+    """The LA child IDs a page of report lines or held-back elements shows."""
+    return sorted({row.la_child_id for row in rows if row.la_child_id})

@@ -188,20 +188,47 @@ def test_data_quality_lists_held_back_elements_within_a_query_bound(
     assert b"Nothing here." in empty.content
 
 
-@pytest.mark.parametrize("role", [Role.IRO, Role.SOCIAL_WORKER, Role.PARTNER])
-def test_only_managers_find_the_data_quality_pages(client, make_user, manager, role):
+@pytest.mark.parametrize(
+    "role", [Role.IRO, Role.SOCIAL_WORKER, Role.TRANSITION_WORKER, Role.PARTNER, Role.ADMINISTRATOR]
+)
+def test_the_data_quality_pages_are_403_for_other_roles(client, make_user, manager, role):
+    """ADR 0042: a page the role never uses is 403, the same for every id (checked before any
+    lookup); nothing is changed or audited as read."""
     item = _held(manager)
     client.force_login(make_user(role))
-    assert client.get(reverse("census:held_back_list")).status_code == 404
-    assert client.get(reverse("census:held_back_detail", args=[item.pk])).status_code == 404
+    assert client.get(reverse("census:held_back_list")).status_code == 403
+    assert client.get(reverse("census:held_back_detail", args=[item.pk])).status_code == 403
+    assert client.get(reverse("census:held_back_detail", args=[item.pk + 999])).status_code == 403
     assert (
         client.post(
             reverse("census:held_back_detail", args=[item.pk]), {"dismiss": "1", "reason": "x"}
         ).status_code
-        == 404
+        == 403
     )
     item.refresh_from_db()
     assert item.status == "open"
+    assert not AuditEvent.objects.filter(action__startswith="census_held_back.").exists()
+
+
+def test_a_held_back_element_that_does_not_exist_is_404_for_a_manager(client, manager):
+    item = _held(manager)
+    client.force_login(manager)
+    url = reverse("census:held_back_detail", args=[item.pk + 999])
+    assert client.get(url).status_code == 404
+
+
+def test_the_data_quality_pages_are_audited_reads_naming_the_children(client, manager):
+    item = _held(manager)
+    client.force_login(manager)
+    client.get(reverse("census:held_back_list"))
+    listed = AuditEvent.objects.get(action="census_held_back.list", actor=manager)
+    assert "X8925" in listed.details["la_child_ids"]
+    assert AuditEvent.objects.filter(
+        action="census_held_back.list", target_id=str(item.pk)
+    ).exists()
+    client.get(reverse("census:held_back_detail", args=[item.pk]))
+    viewed = AuditEvent.objects.get(action="census_held_back.view", target_id=str(item.pk))
+    assert viewed.details["la_child_ids"] == ["X8925"]
 
 
 def test_a_manager_corrects_a_held_back_plan_and_applies_it(client, manager):
@@ -211,7 +238,9 @@ def test_a_manager_corrects_a_held_back_plan_and_applies_it(client, manager):
     page = client.get(url).content.decode()
     assert "CP plan end date" in page
     assert 'name="correct-end_day"' in page
-    assert AuditEvent.objects.filter(action="read", target_id=str(item.pk)).exists()
+    assert AuditEvent.objects.filter(
+        action="census_held_back.view", target_id=str(item.pk)
+    ).exists()
     still_wrong = {
         "correct-start_day": "17",
         "correct-start_month": "6",
