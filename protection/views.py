@@ -2,7 +2,7 @@
 of statutory timescales (upcoming conferences for IROs, everything due for a social worker).
 
 Thin: a selector reads (from `visible_to`), a form checks the shape, a service writes. A role that
-does not record something gets 403; a family the user may not see is a 404 (ADR 0004).
+does not record something gets 403; a family the user may not see is a 404 (ADR 0042).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from audit.services import audit_read
+from cases import access
 from cases.models import CPPlan, Family, Person
 from cases.roles import Role
 from config.forms import form_add_service_errors
@@ -50,7 +51,10 @@ TIMESCALE_LIST_ROLES = frozenset({Role.IRO, Role.SOCIAL_WORKER, Role.MANAGER})
 
 
 def _require(request: HttpRequest, roles: frozenset[str]) -> None:
-    if not services.may_record(request.user, roles):
+    """403 before any lookup for a role that never records this (ADR 0042). The council case
+    system's account (`Role.SYSTEM`) records through the feed API, never these pages."""
+    user = request.user
+    if not (access.can_see_cases(user) and services.may_record(user, roles)):
         raise PermissionDenied
 
 
