@@ -63,10 +63,15 @@ def administers(actor: Any, user: User) -> bool:
     return user.agency is not None and administers_agency(actor, user.agency)
 
 
+#: Roles no person's account is given here: the council case system's service account (ADR
+#: 0083) is made with its API client on the API tokens page, so no one can impersonate it.
+SERVICE_ROLES = frozenset({Role.SYSTEM})
+
+
 def roles_given_by(actor: Any) -> list[str]:
     """The roles `actor` may give, in `Role` order."""
     if is_council_administrator(actor):
-        return list(Role.values)
+        return [role for role in Role.values if role not in SERVICE_ROLES]
     if is_administrator(actor):
         return [role for role in Role.values if role in AGENCY_ADMIN_ROLES]
     return []

@@ -246,3 +246,20 @@ def test_the_admin_site_follows_the_council_administrator_role(council_admin, co
     staff_user_update(actor=council_admin, user=created, role=Role.MANAGER)
     created.refresh_from_db()
     assert not created.is_staff
+
+
+def test_no_person_is_given_the_council_case_system_role(council_admin, council, make_user):
+    """Role system is the council case system's service account, made with its API client on the
+    API tokens page (ADR 0083): staff administration neither creates one nor turns a person into
+    one, so no one can post to the feed as the case system."""
+    with pytest.raises(ValidationError) as created:
+        staff_member_create(
+            actor=council_admin, username="not.a.system", role=Role.SYSTEM, agency=council
+        )
+    assert "role" in created.value.message_dict
+    person = make_user(Role.SOCIAL_WORKER)
+    with pytest.raises(ValidationError):
+        staff_user_update(actor=council_admin, user=person, role=Role.SYSTEM)
+    person.refresh_from_db()
+    assert person.role == Role.SOCIAL_WORKER
+    assert not AuditEvent.objects.filter(action__in=["user.create", "user.role_change"]).exists()
