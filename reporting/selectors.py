@@ -414,7 +414,9 @@ def plans_by_ids(ids: list[int]) -> list[CPPlan]:
         .select_related("child")
         .annotate(
             previous_end=Subquery(previous_end),
-            family_id=Subquery(membership.values("family_id")[:1]),
+            # Named apart from `family_id`: the audit trail takes every family of the child
+            # (ADR 0043), not this first one, which only links the row.
+            first_family_id=Subquery(membership.values("family_id")[:1]),
             family_reference=Subquery(membership.values("family__reference")[:1]),
         )
     }

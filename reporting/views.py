@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 
 from audit.services import audit_read
 from cases.roles import Role
+from cases.selectors import families_of_people
 from config.exports import Table, csv_response, xlsx_response
 from config.forms import form_add_service_errors
 
@@ -166,7 +167,10 @@ def _plan_list_request(request: HttpRequest) -> dict[str, Any]:
     band_text = request.GET.get("band")
     band = None
     if band_text not in (None, ""):
-        if not band_text.isdigit() or int(band_text) >= len(DURATION_BANDS):
+        # ASCII digits only: str.isdigit() also says yes to "²", which int() refuses.
+        if not (band_text.isascii() and band_text.isdigit()) or int(band_text) >= len(
+            DURATION_BANDS
+        ):
             raise ValidationError("The link's duration band is not one we know.")
         band = int(band_text)
     at = _iso(request.GET.get("at"), "day") if kind == "open" else None
@@ -233,7 +237,7 @@ def plans_view(request: HttpRequest) -> HttpResponse:
     file_format = request.GET.get("format")
     if file_format in FORMATS:
         rows = [plan for chunk in _chunks(ids) for plan in selectors.plans_by_ids(chunk)]
-        audit_read(actor=request.user, targets=rows, action="reporting.plans_export")
+        _audit_plans(request, rows, "reporting.plans_export")
         services.report_export_record(
             actor=request.user,
             report=f"plans/{chosen['selection'].name}",
@@ -247,12 +251,23 @@ def plans_view(request: HttpRequest) -> HttpResponse:
         return xlsx_response([table], filename=f"{stem}.xlsx")
     page = Paginator(ids, PAGE_SIZE).get_page(request.GET.get("page"))
     plans = selectors.plans_by_ids(list(page.object_list))
-    audit_read(actor=request.user, targets=plans, action="reporting.plans_list")
+    _audit_plans(request, plans, "reporting.plans_list")
     query = _query(request, "page", "format")
     return render(
         request,
         "reporting/plan_list.html",
         {**chosen, "page": page, "plans": plans, "query": query, "query_prefix": f"{query}&"},
+    )
+
+
+def _audit_plans(request: HttpRequest, plans: list[Any], action: str) -> None:
+    """A plan read is in the trail of each of its child's families (ADR 0043)."""
+    by_child = families_of_people(person_ids=[plan.child_id for plan in plans])
+    audit_read(
+        actor=request.user,
+        targets=plans,
+        action=action,
+        families={plan.pk: by_child.get(plan.child_id, []) for plan in plans},
     )
 
 

@@ -14,6 +14,14 @@ PAGES = {
     "/cohort/runs/": ["page"],
     "/sharing/": ["state", "page"],
     "/census/": ["page"],
+    "/census/data-quality/": ["status", "page"],
+    "/conferences/upcoming/": ["show", "kind", "page"],
+    "/timescales/": ["show", "kind", "page"],
+    "/reports/": ["period", "year", "month", "from_day", "to_year", "baseline", "band"],
+    "/reports/plans/": ["list", "from", "to", "at", "band", "page", "format"],
+    "/reports/families/": ["stage", "group", "from", "to", "page"],
+    "/reports/outcomes/": ["page"],
+    "/reports/comparators/": ["page"],
 }
 API = {
     "/api/v1/families/": ["reference", "updated_after", "cursor", "page_size"],
@@ -22,6 +30,7 @@ API = {
     "/api/v1/incidents/": ["family", "occurred_after", "occurred_before"],
     "/api/v1/cohort/flags/": ["family", "worker", "status", "flagged_since"],
     "/api/v1/cohort/runs/": ["as_of", "status"],
+    "/api/v1/reports/replans/": ["from", "to"],
 }
 AWKWARD = [
     "\x00",
@@ -35,6 +44,7 @@ AWKWARD = [
     "' OR 1=1 --",
     "\u202e\ufeff",
     "2024-02-30",
+    "\u00b2",  # a digit to str.isdigit(), not to int()
     "",
 ]
 
@@ -144,3 +154,19 @@ def test_a_nul_byte_in_a_form_post_is_a_form_error(client, make_user):
     response = client.post("/staff/new/", {"username": "a\x00b", "role": Role.IRO})
     assert response.status_code == 200
     assert "Null characters are not allowed." in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "list=ended&from=2022-04-01&to=2023-03-31&band=%C2%B2",  # a superscript two
+        "list=ended&from=2022-04-01&to=2023-03-31&band=99",
+        "list=open&from=2022-04-01&to=2023-03-31&at=2023-02-30",
+        "list=started&from=2023-04-01&to=2022-03-31",
+        "list=nonsense&from=2022-04-01&to=2023-03-31",
+    ],
+)
+def test_a_malformed_drill_down_link_is_a_400(callers, query):
+    response = callers["manager"].get(f"/reports/plans/?{query}")
+    assert response.status_code == 400
+    assert "The link is not valid" in response.content.decode()

@@ -14,6 +14,7 @@ from pypdf import PdfReader
 from audit.models import AuditEvent
 from cases.roles import Role
 from reporting.models import ComparatorFigure
+from tests.factories import FamilyFactory, MembershipFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,6 +96,27 @@ def test_drill_down_lists_the_plans_behind_the_figure(manager_client, built, his
     assert events.count() == 2
     assert {e.target_type for e in events} == {"cases.cpplan"}
     assert all(e.family_id for e in events)
+
+
+def test_a_drill_down_read_is_in_the_trail_of_every_family_of_the_child(
+    manager_client, built, history
+):
+    """ADR 0043: a plan's read is in each of its child's families' trails, not only the first."""
+    child = history["a"]
+    first = child.memberships.get().family
+    second = FamilyFactory(reference="SECOND-HOME")
+    MembershipFactory(family=second, person=child)
+    manager_client.get(
+        reverse("reporting:plans"),
+        {"list": "replans_within_24_months", "from": "2024-04-01", "to": "2025-03-31"},
+    )
+    plan_ids = {str(pk) for pk in child.cp_plans.values_list("pk", flat=True)}
+    trails = set(
+        AuditEvent.objects.filter(
+            action="reporting.plans_list", target_id__in=plan_ids
+        ).values_list("family_id", flat=True)
+    )
+    assert trails == {first.pk, second.pk}
 
 
 def test_every_drill_down_count_matches_its_figure(manager_client, built):
