@@ -2,14 +2,17 @@
 
 For each pattern the resolver knows, a GET by each role answers the status this table expects
 (200, 302 to sign in, 403 for a page the role never uses, 404 for a record it may not see, 401 for
-the API without credentials, 405 for a POST-only address), and for partner agency users and
-administrators no 200 body contains a value withheld from them: a confidential address, plans
-and incidents outside their agreement's scopes, another family altogether; for administrators,
-any case content. A new URL without a row here fails `test_every_url_pattern_has_a_row`.
+the API without credentials, 405 for a POST-only address), and for partner agency users,
+administrators and the council case system's account no 200 body contains a value withheld from
+them: a confidential address, plans and incidents outside their agreement's scopes, the child
+protection journey (council staff only), another family altogether; for administrators and the
+system account, any case content. A new URL without a row here fails
+`test_every_url_pattern_has_a_row`.
 """
 
 import datetime as dt
 import re
+from decimal import Decimal
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -22,9 +25,11 @@ from audit.models import AuditEvent
 from cases.models import FamilyMembership, Person
 from cases.roles import Role
 from cases.services import da_incident_record, family_access_grant
-from census.models import CensusImport
+from census.models import CensusHeldBack, CensusImport
 from cohort.models import CohortFlag, CohortRun
 from cohort.services import cohort_dispute_raise, cohort_run_execute
+from reporting.services import comparator_figure_save, figures_build
+from sharing.services import api_client_create
 from tests.cohort.conftest import build_case
 from tests.factories import (
     CPPlanFactory,
@@ -46,9 +51,13 @@ ROLES = [
     "health",
     "council_admin",
     "police_admin",
+    "system",
 ]
 PARTNERS = {"police", "health"}
 ADMINS = {"council_admin", "police_admin"}
+#: The council case system's service account (issue 13): posts to the feed with its token, sees
+#: no case content anywhere (a session is shown here only to prove the pages refuse it).
+SYSTEM = {"system"}
 COUNCIL = {"transition_worker", "social_worker", "iro", "manager"}
 SIGNED_IN = set(ROLES) - {"anonymous"}
 
@@ -130,6 +139,26 @@ def world(council, police, health, team, manager, make_user, share, agency_token
         severity="error",
         message="A plan cannot start and end on the same day.",
     )
+    held = CensusHeldBack.objects.create(
+        census_import=job,
+        file_name="2024.xml",
+        reference_date=dt.date(2024, 3, 31),
+        la_child_id=child.la_child_id,
+        element="ChildProtectionPlans",
+        rule="8840",
+        message="A plan cannot start and end on the same day.",
+        values={"CPPstartDate": "2024-01-10", "CPPendDate": "2024-01-10"},
+    )
+    council_admin = make_user(Role.ADMINISTRATOR, is_staff=True)
+    case_system = api_client_create(actor=council_admin, agency=council, name="Case system").user
+    figures_build(actor=None)
+    comparator = comparator_figure_save(
+        actor=manager,
+        measure="replan_rate",
+        source="neighbours",
+        year="2023-24",
+        value=Decimal("21.5"),
+    )
     police_admin = make_user(Role.ADMINISTRATOR, agency=police)
     _, client_token = agency_token(police)
     _, personal = staff_token(manager)
@@ -144,8 +173,9 @@ def world(council, police, health, team, manager, make_user, share, agency_token
         "manager": manager,
         "police": police_officer,
         "health": make_user(Role.PARTNER, agency=health),
-        "council_admin": make_user(Role.ADMINISTRATOR, is_staff=True),
+        "council_admin": council_admin,
         "police_admin": police_admin,
+        "system": case_system,
     }
     ids = {
         "family": family.pk,
@@ -156,6 +186,14 @@ def world(council, police, health, team, manager, make_user, share, agency_token
         "dispute": dispute.pk,
         "run": CohortRun.objects.get().pk,
         "job": job.pk,
+        "held": held.pk,
+        "comparator": comparator.pk,
+        # Report downloads are named by table and format.
+        "table": "re-plans",
+        "all_tables": "dashboard",
+        "outcome": "outcome",
+        "csv": "csv",
+        "xlsx": "xlsx",
         "agreement": police_share.pk,
         "client_token": client_token.pk,
         "personal_token": personal.pk,
@@ -198,11 +236,21 @@ API_POLICE_ONLY = api(404, **dict.fromkeys(COUNCIL_SEES_SHARED | {"police"}, 200
 COHORT_PAGES = {"transition_worker", "social_worker", "iro", "manager"}
 FLAG_ACTION_REFUSED = only(set(), others=403, transition_worker=404)
 SHARING_ROLES = {"social_worker", "iro", "manager"}
+# The child protection journey (protection app): each recording page is for the roles that
+# record it (403 for any other, before the family is looked up); the lists of timescales for
+# IROs, social workers and managers.
+RECORDS_ENQUIRIES = {"social_worker"}
+RECORDS_CONFERENCES = {"social_worker", "iro"}
+TIMESCALE_LISTS = {"iro", "social_worker", "manager"}
+# Managers' reports: 403 for everyone else; a malformed drill-down link is a 400.
+MANAGER = {"manager"}
+PERIOD = "from=2022-04-01&to=2023-03-31"
 
 # (route, name) -> {role: status}; `{id}` placeholders are filled from the world's ids.
 EXPECTED = {
     "": signed_in(200),
     "healthz": everyone(200),
+    "healthz/live": everyone(200),
     "sign-in/": signed_in(302, anonymous=200),
     "sign-out/": everyone(405),
     "families/": only(COUNCIL | PARTNERS),
@@ -224,11 +272,38 @@ EXPECTED = {
     "census/imports/{job}/": only({"manager"}),
     "census/imports/{job}/status.json": only({"manager"}),
     "census/imports/{job}/report.csv": only({"manager"}),
+    "census/imports/{job}/retry/": everyone(405),
+    "census/data-quality/": only({"manager"}),
+    "census/data-quality/?status=all": only({"manager"}),
+    "census/data-quality/{held}/": only({"manager"}),
+    "families/{family}/section-47/": only(RECORDS_ENQUIRIES),
+    "families/{family}/initial-conference/": only(RECORDS_CONFERENCES),
+    "families/{family}/review-conference/": only(RECORDS_CONFERENCES),
+    "families/{family}/core-group/": only(RECORDS_ENQUIRIES),
+    "families/{family}/plans/{plan}/end/": only(RECORDS_CONFERENCES),
+    "conferences/upcoming/": only(TIMESCALE_LISTS),
+    "timescales/": only(TIMESCALE_LISTS),
+    "reports/": only(MANAGER),
+    "reports/download/{table}.{csv}": only(MANAGER),
+    "reports/download/{all_tables}.{xlsx}": only(MANAGER),
+    "reports/scrutiny-pack.pdf": only(MANAGER),
+    "reports/refresh/": everyone(405),
+    "reports/plans/": only(MANAGER, status=400),
+    f"reports/plans/?list=started&{PERIOD}": only(MANAGER),
+    f"reports/plans/?list=started&{PERIOD}&format=csv": only(MANAGER),
+    "reports/families/": only(MANAGER, status=400),
+    "reports/families/?group=cohort": only(MANAGER),
+    "reports/outcomes/": only(MANAGER),
+    "reports/outcomes/download/{outcome}.{xlsx}": only(MANAGER),
+    "reports/comparators/": only(MANAGER),
+    "reports/comparators/{comparator}/remove/": everyone(405),
     "sharing/": only(SHARING_ROLES),
     "sharing/new/": only(SHARING_ROLES),
     "sharing/{agreement}/end/": only(SHARING_ROLES),
-    "sharing/tokens/": only({"police_admin"}),
-    "sharing/tokens/{client_token}/revoke/": only({"police_admin"}),
+    # Each agency's administrator: a partner agency's systems, or the council's own case system
+    # that posts to the feed (issue 13); another agency's token is a record they may not see.
+    "sharing/tokens/": only(ADMINS),
+    "sharing/tokens/{client_token}/revoke/": only({"police_admin"}, council_admin=404),
     "sharing/my-tokens/": only(COUNCIL),
     "sharing/my-tokens/{personal_token}/revoke/": signed_in(405),
     "staff/": only(ADMINS),
@@ -265,6 +340,15 @@ EXPECTED = {
     "api/v1/cohort/runs/{run}.json": api(404, iro=200, manager=200),
     "api/v1/": api(),
     "api/v1/.json": api(),
+    "api/v1/reports/replans/": api(403, manager=400),
+    f"api/v1/reports/replans/?{PERIOD}": api(403, manager=200),
+    # The feed takes the council case system's token only: a session (even the system's own) is
+    # refused before the method is considered.
+    "api/v1/feed/section47-enquiries/": api(403),
+    "api/v1/feed/initial-conferences/": api(403),
+    "api/v1/feed/review-conferences/": api(403),
+    "api/v1/feed/core-groups/": api(403),
+    "api/v1/feed/plan-ends/": api(403),
 }
 
 # The read-only admin: only the council's administrator (active, staff, role administrator)
@@ -350,13 +434,16 @@ def withheld(role, ids):
         "Physical abuse",
     }
     incidents = {INCIDENT_SUMMARY, "PR-55501"}
+    # The child protection journey panel and its timescales: council staff only, whatever an
+    # agreement shares (section cp_journey).
+    journey = {"Child protection journey", "Statutory timescales for"}
     case_content = {"SHARED-1", "Zebedee", "Quintrell", "Marigold", "Safeguarding: DA"}
     if role == "police":
-        return address | other_family | {STAFF_NAME}
+        return address | other_family | journey | {STAFF_NAME}
     if role == "health":
-        return address | other_family | plans | incidents | {STAFF_NAME}
-    if role in ADMINS:
-        return address | other_family | plans | incidents | case_content
+        return address | other_family | plans | incidents | journey | {STAFF_NAME}
+    if role in ADMINS | SYSTEM:
+        return address | other_family | plans | incidents | journey | case_content
     return set()
 
 
