@@ -5,16 +5,17 @@ API, family API)."""
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import access
-from cases.models import CPPlan, DAIncident, Family
-from cases.roles import COUNCIL_CASE_ROLES
+from cases.models import CPPlan, DAIncident, Family, Person
+from cases.roles import COUNCIL_CASE_ROLES, Role
 from cases.services import da_incident_record
 from cohort.models import CohortFlag
 from cohort.services import cohort_run_execute
-from sharing.services import sharing_agreement_end
+from sharing.services import api_client_create, sharing_agreement_end
 from tests.cohort.conftest import build_case
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +217,45 @@ def test_a_health_token_with_a_cohort_only_share_gets_no_plans_anywhere(
     person = client.get(f"/api/v1/people/{household['child'].pk}/").json()
     assert "cp_plans" not in person
     assert client.get(f"/api/v1/cohort/flags/{flagged.pk}/").status_code == 200
+
+
+# --- Issue 13's parts under the policy ----------------------------------------------------------
+def test_the_council_case_system_account_sees_no_case_content(make_user, council, household):
+    """Role system (the council case system's service account, ADR 0083) posts to the feed; the
+    policy gives it no rows and no sections, like an administrator."""
+    admin = make_user(Role.ADMINISTRATOR)
+    system = api_client_create(actor=admin, agency=council, name="Case system").user
+    assert system.role == Role.SYSTEM
+    assert not access.can_see_cases(system)
+    family = household["family"]
+    assert access.family_access(user=system, family_ids=[family.pk])[family.pk] == (
+        access.NO_ACCESS
+    )
+    for model in (Family, Person, CPPlan, DAIncident, CohortFlag):
+        assert not model.objects.visible_to(system).exists(), model
+
+
+def test_the_journey_panel_is_council_content_no_agreement_can_share(
+    client, partner_user, police, share, household, iro, manager
+):
+    """Issue 13's journey and timescales section is a family-page panel registered with the
+    policy under `cp_journey`, a section council roles hold and no agreement can cover."""
+    journey = access.get("cp_journey")
+    assert not journey.shareable
+    assert "cp_journey" not in access.shareable_codes()
+    assert "cp_journey" not in dict(access.choices())
+    family = household["family"]
+    with pytest.raises(ValidationError, match="Unknown scope"):
+        share(police, ["plans", "cp_journey"], family=family)
+    url = reverse("cases:family_detail", args=[family.pk])
+    client.force_login(iro)
+    council_page = client.get(url).content.decode()
+    assert 'id="journey"' in council_page
+    assert f'data-testid="timescales-{household["child"].pk}"' in council_page
+    share(police, sorted(access.shareable_codes()), family=family)
+    client.force_login(partner_user)
+    partner_page = client.get(url)
+    assert partner_page.status_code == 200
+    assert "cp_journey" not in partner_page.context["record"].access.sections
+    assert 'id="journey"' not in partner_page.content.decode()
+    assert "Statutory timescales" not in partner_page.content.decode()
