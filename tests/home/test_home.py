@@ -122,3 +122,29 @@ def test_dates_in_the_future_stay_due(client, social_worker, siblings):
     assert shown["timescales-due-soon"][0] == "0"  # 15 working days away: not within 10
     body = client.get(reverse("protection:timescale_list")).content.decode()
     assert "Initial child protection conference" in body
+
+
+def test_administrators_home_links_their_own_work(client, make_user, police):
+    """Issue 9's administrator links in issue 13's per-role home: staff accounts for both; the
+    council's administrator manages the council case system's feed tokens, an agency's
+    administrator its own systems' tokens; only the council's opens the read-only admin."""
+    client.force_login(make_user(Role.ADMINISTRATOR, is_staff=True))
+    council = client.get(reverse("home")).content.decode()
+    assert reverse("staff:list") in council
+    assert "The council case system and its feed tokens" in council
+    assert reverse("sharing:token_list") in council
+    assert reverse("admin:index") in council
+    client.force_login(make_user(Role.ADMINISTRATOR, agency=police))
+    agency = client.get(reverse("home")).content.decode()
+    assert reverse("staff:list") in agency
+    assert "Your agency's systems and their tokens" in agency
+    assert reverse("admin:index") not in agency
+
+
+def test_the_case_system_account_home_shows_nothing_to_do(client, make_user):
+    client.force_login(make_user(Role.SYSTEM))
+    body = client.get(reverse("home")).content.decode()
+    assert "council case system's service account" in body
+    assert 'data-testid="families-count"' not in body
+    assert reverse("cases:family_list") not in body  # no Families link in the navigation
+    assert reverse("admin:index") not in body
